@@ -226,7 +226,11 @@ def write_table(release, entries, out):
  * Dictionary release {release}.  Do not edit by hand: run the generator
  * again on a newer dictionary instead.
  *
- * SPDX-License-Identifier: GPL-3.0-or-later
+ * The facts in this table come from the GS1 Barcode Syntax Dictionary,
+ * Copyright (c) GS1 AISBL and the BWIPP and Zint projects, published under
+ * the Apache License, Version 2.0.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later AND Apache-2.0
  */
 
 #include "agg-gs1-private.h"

@@ -76,10 +76,12 @@ static void
 test_looks_like (void)
 {
   static const char *yes[] = {
-    "http://a", "https://a", "HTTP://A", "HTTPS://A", "HtTpS://a/01/09506000134352",
+    "http://a", "https://a", "HTTP://A", "HTTPS://A", "https://id.gs1.org/01/09506000134352",
   };
+  /* A mixed-case scheme is plain data, as for the reference. */
   static const char *no[] = {
     "", "http:/", "https:/a", "ftp://a", "(01)09506000134352", "01095060001343521", "httpx://a",
+    "HtTpS://a/01/09506000134352", "Http://a",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (yes); i++)
@@ -107,16 +109,13 @@ static const ParseCase parse_cases[] = {
   { "https://id.gs1.org/414/9520123456788/254/32a%2Fb",
     { "414", "9520123456788", "254", "32a/b", NULL } },
 
-  /* GTIN-13, GTIN-12 and GTIN-8 are widened to GTIN-14, in the path and in
-   * the query. */
-  { "https://example.com/01/9506000134352",
-    { "01", "09506000134352", NULL } },
-  { "https://example.com/01/614141123452",
-    { "01", "00614141123452", NULL } },
-  { "https://example.com/01/02345673",
-    { "01", "00000002345673", NULL } },
+  /* A GTIN-13, GTIN-12 or GTIN-8 query parameter is widened to GTIN-14. */
   { "https://id.gs1.org/414/9520123456788?01=9506000134352",
     { "414", "9520123456788", "01", "09506000134352", NULL } },
+  { "https://id.gs1.org/414/9520123456788?01=614141123452",
+    { "414", "9520123456788", "01", "00614141123452", NULL } },
+  { "https://id.gs1.org/414/9520123456788?01=02345673",
+    { "414", "9520123456788", "01", "00000002345673", NULL } },
 
   /* Any domain, any stem; the rightmost primary key starts the GS1 part. */
   { "https://brand.example.com/some/stem/01/09506000134352/10/ABC/21/XYZ?17=281231",
@@ -128,13 +127,18 @@ static const ParseCase parse_cases[] = {
   { "https://[2001:db8::1]/01/09506000134352",
     { "01", "09506000134352", NULL } },
 
-  /* Percent-encoding; '+' is a plus sign in the path. */
+  /* Percent-encoding; '+' is a plus sign in the path.  A '%' without two
+   * hex digits after it is data, as in the reference. */
   { "https://id.gs1.org/01/09506000134352/21/ABC%2F123",
     { "01", "09506000134352", "21", "ABC/123", NULL } },
   { "https://id.gs1.org/01/09506000134352/21/abc%2f%25%3F",
     { "01", "09506000134352", "21", "abc/%?", NULL } },
   { "https://id.gs1.org/01/09506000134352/21/A+B",
     { "01", "09506000134352", "21", "A+B", NULL } },
+  { "https://id.gs1.org/01/09506000134352/10/A%4gB/21/ABC%2",
+    { "01", "09506000134352", "10", "A%4gB", "21", "ABC%2", NULL } },
+  { "https://id.gs1.org/01/09506000134352/21/%?17=281231",
+    { "01", "09506000134352", "21", "%", "17", "281231", NULL } },
 
   /* The qualifiers of the other alternative leave (10) to the query. */
   { "https://id.gs1.org/01/09506000134352/235/TPX9526064?10=ABC123",
@@ -182,7 +186,13 @@ static const FailCase fail_cases[] = {
   /* Values are checked as in any other form. */
   { "https://id.gs1.org/01/09506000134353",
     AGG_GS1_ERROR_BAD_CHECK_DIGIT, "01", "09506000134353", 13 },
-  { "https://id.gs1.org/01/9506000134353",
+  /* GTIN-13 in the path: zero-suppressed GTINs are a legacy option of the
+   * reference, off by default. */
+  { "https://example.com/01/9506000134352",
+    AGG_GS1_ERROR_TOO_SHORT, "01", "9506000134352", 13 },
+  { "https://example.com/01/02345673",
+    AGG_GS1_ERROR_TOO_SHORT, "01", "02345673", 8 },
+  { "https://id.gs1.org/414/9520123456788?01=9506000134353",
     AGG_GS1_ERROR_BAD_CHECK_DIGIT, "01", "9506000134353", 13 },
   { "https://id.gs1.org/01/09506000134352?17=281332",
     AGG_GS1_ERROR_BAD_DATE, "17", "281332", 5 },
@@ -221,15 +231,16 @@ static const FailCase fail_cases[] = {
   { "https://id.gs1.org/01/09506000134352/21/A B",
     AGG_GS1_ERROR_BAD_DIGITAL_LINK, "", " B", 0 },
 
-  /* Percent-encoding. */
-  { "https://id.gs1.org/01/09506000134352/21/AB%2",
-    AGG_GS1_ERROR_BAD_DIGITAL_LINK, "21", "%2", 0 },
-  { "https://id.gs1.org/01/09506000134352/21/AB%G1C",
-    AGG_GS1_ERROR_BAD_DIGITAL_LINK, "21", "%G1", 0 },
+  /* Percent-encoding: an escaped NUL is refused; a decoded character must
+   * still be in the AI's character set. */
   { "https://id.gs1.org/01/09506000134352/21/AB%00C",
     AGG_GS1_ERROR_BAD_DIGITAL_LINK, "21", "%00", 0 },
-  { "https://id.gs1.org/01/09506000134352?3103=%4",
-    AGG_GS1_ERROR_BAD_DIGITAL_LINK, "3103", "%4", 0 },
+  { "https://id.gs1.org/01/09506000134352?3103=00%0001",
+    AGG_GS1_ERROR_BAD_DIGITAL_LINK, "3103", "%00", 0 },
+  { "https://id.gs1.org/01/09506000134352/21/AB%20C",
+    AGG_GS1_ERROR_BAD_CHARACTER, "21", "AB%20C", 6 },
+  { "https://id.gs1.org/01/09506000134352?17=28+231",
+    AGG_GS1_ERROR_BAD_CHARACTER, "17", "28+231", 6 },
 
   /* Query. */
   { "https://id.gs1.org/01/09506000134352?10=ABC123",
@@ -451,7 +462,8 @@ static const char *round_trip_inputs[] = {
   "0109506000134352" "10ABC123" "\x1d" "17281231",
   "\x1d" "0109506000134352" "21XYZ&=?<>",
   "]d2" "0109506000134352" "17281231" "10ABC123",
-  "https://example.com/stem/01/9506000134352/21/A%2FB?17=281231&linkType=all",
+  "https://example.com/stem/01/09506000134352/21/A%2FB?17=281231&linkType=all",
+  "https://id.gs1.org/414/9520123456788?01=9506000134352",
 };
 
 static void

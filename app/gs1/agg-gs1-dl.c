@@ -41,14 +41,23 @@ is_bad_host_char (char c)
   return c != '\0' && strchr ("_~?#@!$&'()*+,;=%", c) != NULL;
 }
 
+/* The scheme in lower case, or in upper case as QR Code's alphanumeric
+ * mode writes it; like the reference, a mixed-case scheme makes no Digital
+ * Link. */
 static gsize
 scheme_length (const char *input,
                gsize       len)
 {
-  if (len >= 8 && g_ascii_strncasecmp (input, "https://", 8) == 0)
-    return 8;
-  if (len >= 7 && g_ascii_strncasecmp (input, "http://", 7) == 0)
-    return 7;
+  static const char *schemes[] = { "https://", "HTTPS://", "http://", "HTTP://" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (schemes); i++)
+    {
+      gsize scheme_len = strlen (schemes[i]);
+
+      if (len >= scheme_len && memcmp (input, schemes[i], scheme_len) == 0)
+        return scheme_len;
+    }
+
   return 0;
 }
 
@@ -193,8 +202,9 @@ belongs_in_path (const char       *dlpkey,
   return FALSE;
 }
 
-/* Percent-decodes the value in [@start, @end) of @input ('+' is a space in
- * the query only) and appends it to @data. */
+/* Percent-decodes the value in [@start, @end) of @input and appends it to
+ * @data.  As in the reference, '+' is a space in the query only, and a '%'
+ * without two hex digits after it is data: CSET 82 holds '%'. */
 static gboolean
 append_value (AggGs1Data          *data,
               const AggGs1AiInfo  *info,
@@ -217,18 +227,22 @@ append_value (AggGs1Data          *data,
   for (gsize i = start; i < end && len < sizeof value; i++)
     {
       char c = input[i];
+      int hi = -1;
+      int lo = -1;
 
-      if (c == '%')
+      if (c == '%' && end - i > 2)
         {
-          int hi = end - i > 2 ? g_ascii_xdigit_value (input[i + 1]) : -1;
-          int lo = end - i > 2 ? g_ascii_xdigit_value (input[i + 2]) : -1;
+          hi = g_ascii_xdigit_value (input[i + 1]);
+          lo = g_ascii_xdigit_value (input[i + 2]);
+        }
 
+      if (hi >= 0 && lo >= 0)
+        {
           /* An escaped NUL would end the value early in every C consumer. */
-          if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+          if (hi == 0 && lo == 0)
             return agg_gs1_data_fail (data, error, AGG_GS1_ERROR_BAD_DIGITAL_LINK, info->ai,
                                       base_offset + i,
-                                      _("“%.*s” is not a valid percent-encoding"),
-                                      (int) MIN (end - i, 3), input + i);
+                                      _("the escape “%%00” puts a NUL byte in the value"));
           c = (char) (hi << 4 | lo);
           i += 2;
         }
@@ -238,9 +252,10 @@ append_value (AggGs1Data          *data,
       value[len++] = c;
     }
 
-  /* GTIN-8, GTIN-12 and GTIN-13 are written without their leading zeros in
-   * older Digital Link URIs; AI (01) always holds fourteen digits. */
-  if (strcmp (info->ai, "01") == 0 && (len == 8 || len == 12 || len == 13))
+  /* A GTIN-8, GTIN-12 or GTIN-13 query parameter is widened to the fourteen
+   * digits of AI (01).  The reference does the same in the path only as an
+   * opt-in legacy feature, off by default; there it stays too short. */
+  if (in_query && strcmp (info->ai, "01") == 0 && (len == 8 || len == 12 || len == 13))
     {
       memmove (value + 14 - len, value, len);
       memset (value, '0', 14 - len);

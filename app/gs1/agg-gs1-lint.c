@@ -86,8 +86,9 @@ agg_gs1_lint_cset (AggGs1Cset         cset,
   if (failure == NULL)
     failure = &ignored;
 
-  /* Base64url may end in up to two "=", and only to fill the last block
-   * of three bytes. */
+  /* Base64url may end in up to two "=" of padding.  As in the reference
+   * linter, padding is only accepted when the whole value, padding
+   * included, is a multiple of three characters long. */
   if (cset == AGG_GS1_CSET_Z)
     {
       gsize pads = 0;
@@ -209,7 +210,7 @@ lint_csum (const char        *value,
   if (G_UNLIKELY (len == 0))
     return fail (failure, N_("too short for a check digit"), 0, 0);
 
-  /* Weights alternate 3, 1, 3 … leftwards from the check digit, which
+  /* Weights alternate 3, 1, 3, ... leftwards from the check digit, which
    * weighs 1; the total must be a multiple of ten. */
   for (i = 0; i < len; i++)
     {

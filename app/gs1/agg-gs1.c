@@ -465,6 +465,31 @@ check_exclusions (AggGs1Data          *data,
   return TRUE;
 }
 
+/* A digital signature (8030) signs one instance: a GDTI, GCN or GRAI beside
+ * it must carry its optional serial component. */
+static gboolean
+check_signed_keys (AggGs1Data  *data,
+                   GError     **error)
+{
+  static const struct {
+    const char *ai;
+    guint       bare_len;
+  } keys[] = { { "253", 13 }, { "255", 13 }, { "8003", 14 } };
+
+  if (agg_gs1_data_lookup (data, "8030") == NULL)
+    return TRUE;
+
+  for (guint i = 0; i < data->n_elements; i++)
+    for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+      if (strcmp (data->elements[i].ai, keys[k].ai) == 0 &&
+          data->elements[i].value_len <= keys[k].bare_len)
+        return agg_gs1_data_fail (data, error, AGG_GS1_ERROR_MISSING_REQUISITE,
+                                  data->elements[i].ai, data->elements[i].offset,
+                                  _("a key signed by AI (8030) needs its serial component"));
+
+  return TRUE;
+}
+
 gboolean
 agg_gs1_data_check_associations (AggGs1Data  *data,
                                  GError     **error)
@@ -492,7 +517,7 @@ agg_gs1_data_check_associations (AggGs1Data  *data,
         return FALSE;
     }
 
-  return TRUE;
+  return check_signed_keys (data, error);
 }
 
 /* An element string: AIs and values, GS after each value that is not of
@@ -695,8 +720,9 @@ parse_scan_data (const char  *input,
   if (strcmp (data->symbology, "E4") == 0)
     return parse_ean (payload, payload_len, 8, data, error);
 
-  /* A Digital Link URI travels as plain data in DataMatrix or QR. */
-  if ((strcmp (data->symbology, "d1") == 0 || strcmp (data->symbology, "Q1") == 0) &&
+  /* A Digital Link URI travels as plain data in DataMatrix, QR or DotCode. */
+  if ((strcmp (data->symbology, "d1") == 0 || strcmp (data->symbology, "Q1") == 0 ||
+       strcmp (data->symbology, "J0") == 0) &&
       agg_gs1_looks_like_digital_link (payload, payload_len))
     return agg_gs1_parse_digital_link (payload, payload_len, 3, data, error);
 
