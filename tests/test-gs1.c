@@ -190,7 +190,6 @@ test_limits (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) many = g_string_new (NULL);
   g_autofree char *huge = g_strnfill (AGG_GS1_MAX_INPUT + 1, '9');
-  g_autofree char *nul = NULL;
   const char with_nul[] = "]d2" "0109506000134352" "10A\0B";
 
   for (guint i = 0; i <= AGG_GS1_MAX_AIS; i++)

@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "agg-store.h"
+
 G_BEGIN_DECLS
 
 /* Exit statuses shared by every sub-command. */
@@ -17,14 +19,46 @@ enum
   AGG_CLI_EXIT_USAGE = 2,
 };
 
+/* The options given before the command, set by main (). */
+typedef struct
+{
+  const char *db_path;              /* --db; NULL: agg_store_default_path () */
+  const char *as_user;              /* --as: who runs an administrative command */
+} AggCliGlobals;
+
+extern AggCliGlobals agg_cli_globals;
+
 /* Each takes the arguments after its own name (argv[0] is the command). */
-int agg_cli_gs1   (int argc, char **argv);
-int agg_cli_sscc  (int argc, char **argv);
-int agg_cli_bench (int argc, char **argv);
-int agg_cli_demo  (int argc, char **argv);
+int agg_cli_gs1       (int argc, char **argv);
+int agg_cli_sscc      (int argc, char **argv);
+int agg_cli_bench     (int argc, char **argv);
+int agg_cli_demo      (int argc, char **argv);
+int agg_cli_init      (int argc, char **argv);
+int agg_cli_run       (int argc, char **argv);
+int agg_cli_show      (int argc, char **argv);
+int agg_cli_user      (int argc, char **argv);
+int agg_cli_product   (int argc, char **argv);
+int agg_cli_workorder (int argc, char **argv);
+int agg_cli_events    (int argc, char **argv);
+int agg_cli_audit     (int argc, char **argv);
+int agg_cli_backup    (int argc, char **argv);
 
 /* Prints "aggctl: MESSAGE" to stderr and returns AGG_CLI_EXIT_USAGE. */
 int agg_cli_usage_error (const char *format,
                          ...) G_GNUC_PRINTF (1, 2);
+
+/* Prints "aggctl: MESSAGE" to stderr and returns AGG_CLI_EXIT_FAILED. */
+int agg_cli_failure (const char *format,
+                     ...) G_GNUC_PRINTF (1, 2);
+
+/* Opens the database named by --db.  Only @create makes a missing one;
+ * on failure prints why to stderr and returns NULL. */
+AggStore *agg_cli_open_store  (gboolean    create);
+
+/* A PIN: from the environment variable @env_var when set, else the next
+ * line of standard input (without echo on a terminal, after @prompt).
+ * NULL at end of input. */
+char     *agg_cli_read_secret (const char *env_var,
+                               const char *prompt);
 
 G_END_DECLS

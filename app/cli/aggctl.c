@@ -20,53 +20,110 @@ typedef struct
 } Command;
 
 static const Command commands[] = {
-  { "gs1",   agg_cli_gs1,   N_("Parse and check GS1 codes: gs1 parse [--json] DATA|-") },
-  { "sscc",  agg_cli_sscc,  N_("Make or check an SSCC: sscc make --gcp P --ext D --ref N | sscc check SSCC") },
-  { "bench", agg_cli_bench, N_("Measure the engine: bench gs1") },
-  { "demo",  agg_cli_demo,  N_("Show what the station makes of typical scans") },
+  { "gs1",       agg_cli_gs1,       N_("Parse and check GS1 codes: gs1 parse [--json] DATA|-") },
+  { "sscc",      agg_cli_sscc,      N_("Make or check an SSCC: sscc make --gcp P --ext D --ref N | sscc check SSCC") },
+  { "bench",     agg_cli_bench,     N_("Measure the engine: bench gs1") },
+  { "demo",      agg_cli_demo,      N_("Show what the station makes of typical scans") },
+  { "init",      agg_cli_init,      N_("Create the database: init --demo | init --admin USER --name NAME") },
+  { "run",       agg_cli_run,       N_("The headless station: commands on stdin, one JSON line each (run --help)") },
+  { "show",      agg_cli_show,      N_("Show a unit, case or pallet: show [--json] CODE") },
+  { "user",      agg_cli_user,      N_("Users: user add|passwd|disable|enable|list …") },
+  { "product",   agg_cli_product,   N_("Master data: product import FILE") },
+  { "workorder", agg_cli_workorder, N_("Work orders: workorder import FILE | list [--json] | close ORDER REASON") },
+  { "events",    agg_cli_events,    N_("The EPCIS outbox: events list [--pending] [--json]") },
+  { "audit",     agg_cli_audit,     N_("The audit trail: audit list [--json] [--object CODE] | audit verify") },
+  { "backup",    agg_cli_backup,    N_("Copy the database while it is in use: backup PATH") },
 };
 
 static void
 print_help (FILE *out)
 {
-  fprintf (out, "%s\n\n", _("Usage: aggctl COMMAND [ARGUMENT…]"));
-  fprintf (out, "%s\n", _("Commands:"));
+  fprintf (out, "%s\n\n", _("Usage: aggctl [OPTION…] COMMAND [ARGUMENT…]"));
+  fprintf (out, "%s\n", _("Options:"));
+  fprintf (out, "  %-10s %s\n", "--db PATH", _("The station's database (default: the user's data directory)"));
+  fprintf (out, "  %-10s %s\n", "--as USER", _("Who runs an administrative command; the PIN comes from AGGCTL_PIN or the first line of input"));
+  fprintf (out, "\n%s\n", _("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-7s %s\n", commands[i].name, _(commands[i].summary));
+    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+}
+
+/* Takes the value after the option at *@i, and steps over it. */
+static gboolean
+option_value (int          argc,
+              char       **argv,
+              int         *i,
+              const char **value)
+{
+  if (*i + 1 >= argc || argv[*i + 1][0] == '\0')
+    {
+      agg_cli_usage_error (_("“%s” needs a value"), argv[*i]);
+      return FALSE;
+    }
+
+  *i += 1;
+  *value = argv[*i];
+  return TRUE;
 }
 
 int
 main (int    argc,
       char **argv)
 {
+  int first;
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  if (argc < 2)
+  /* Global options come before the command, which parses the rest. */
+  for (first = 1; first < argc && argv[first][0] == '-'; first++)
+    {
+      if (strcmp (argv[first], "--help") == 0)
+        {
+          print_help (stdout);
+          return AGG_CLI_EXIT_OK;
+        }
+      else if (strcmp (argv[first], "--version") == 0)
+        {
+          printf ("aggctl %s\n", PACKAGE_VERSION);
+          return AGG_CLI_EXIT_OK;
+        }
+      else if (strcmp (argv[first], "--db") == 0)
+        {
+          if (!option_value (argc, argv, &first, &agg_cli_globals.db_path))
+            return AGG_CLI_EXIT_USAGE;
+        }
+      else if (strcmp (argv[first], "--as") == 0)
+        {
+          if (!option_value (argc, argv, &first, &agg_cli_globals.as_user))
+            return AGG_CLI_EXIT_USAGE;
+        }
+      else
+        {
+          agg_cli_usage_error (_("unknown option “%s”"), argv[first]);
+          print_help (stderr);
+          return AGG_CLI_EXIT_USAGE;
+        }
+    }
+
+  if (first >= argc)
     {
       print_help (stderr);
       return AGG_CLI_EXIT_USAGE;
     }
 
-  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "help") == 0)
+  if (strcmp (argv[first], "help") == 0)
     {
       print_help (stdout);
       return AGG_CLI_EXIT_OK;
     }
 
-  if (strcmp (argv[1], "--version") == 0)
-    {
-      printf ("aggctl %s\n", PACKAGE_VERSION);
-      return AGG_CLI_EXIT_OK;
-    }
-
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (strcmp (argv[1], commands[i].name) == 0)
-      return commands[i].run (argc - 1, argv + 1);
+    if (strcmp (argv[first], commands[i].name) == 0)
+      return commands[i].run (argc - first, argv + first);
 
-  agg_cli_usage_error (_("unknown command “%s”"), argv[1]);
+  agg_cli_usage_error (_("unknown command “%s”"), argv[first]);
   print_help (stderr);
   return AGG_CLI_EXIT_USAGE;
 }

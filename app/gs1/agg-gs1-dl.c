@@ -354,8 +354,7 @@ parse_query_parameter (AggGs1Data  *data,
       memcpy (ai, input + start, MIN (key_len, 4));
       return agg_gs1_data_fail (data, error, AGG_GS1_ERROR_UNKNOWN_AI,
                                 key_len <= 4 ? ai : NULL, base_offset + start,
-                                _("unknown AI “%.*s” in the Digital Link query"),
-                                (int) MIN (key_len, 20), input + start);
+                                _("unknown AI in the Digital Link query"));
     }
 
   if (agg_gs1_data_lookup (data, info->ai) != NULL)

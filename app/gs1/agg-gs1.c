@@ -190,7 +190,15 @@ agg_gs1_data_fail (AggGs1Data  *data,
   g_autofree char *detail = NULL;
   va_list args;
 
-  g_strlcpy (data->error_ai, ai ? ai : "", sizeof data->error_ai);
+  /* Only a well-formed AI is named: the input may hold anything. */
+  data->error_ai[0] = '\0';
+  if (ai != NULL)
+    {
+      gsize n = strspn (ai, "0123456789");
+
+      if (n >= 2 && n <= 4 && ai[n] == '\0')
+        memcpy (data->error_ai, ai, n + 1);
+    }
   data->error_offset = offset;
 
   if (error == NULL)
@@ -636,15 +644,13 @@ parse_bracketed (const char  *s,
       if (info == NULL)
         {
           char ai[5] = { 0 };
-          gboolean digits = pos - ai_start >= 2 && pos - ai_start <= 4;
 
-          for (gsize i = ai_start; digits && i < pos; i++)
-            digits = is_digit (s[i]);
-          if (digits)
-            memcpy (ai, s + ai_start, pos - ai_start);
+          memcpy (ai, s + ai_start, MIN (pos - ai_start, 4));
+          if (pos - ai_start > 4)
+            ai[0] = '\0';
           return agg_gs1_data_fail (data, error, AGG_GS1_ERROR_UNKNOWN_AI, ai, ai_start,
-                                    _("unknown AI “%.*s”"), (int) MIN (pos - ai_start, 20),
-                                    s + ai_start);
+                                    _("unknown AI: an AI is one of the 2 to 4 digit"
+                                      " Application Identifiers"));
         }
 
       value_start = ++pos;

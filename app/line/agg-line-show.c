@@ -1,0 +1,321 @@
+/* agg-line-show.c: a unit's or container's record — tree and history
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "agg-line-job.h"
+
+static void
+set_text (JsonObject   *object,
+          const char   *name,
+          sqlite3_stmt *stmt,
+          int           column)
+{
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    json_object_set_null_member (object, name);
+  else
+    json_object_set_string_member (object, name, (const char *) sqlite3_column_text (stmt, column));
+}
+
+static JsonArray *
+history (AggStore    *store,
+         const char  *object,
+         GError     **error)
+{
+  g_autoptr(JsonArray) rows = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = agg_store_prepare (store,
+                            "SELECT id, at, utc_offset, username, action, old_value, new_value,"
+                            "       reason, signer, signer_name, meaning"
+                            "  FROM audit WHERE object = ? ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, object, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *row = json_object_new ();
+
+      json_object_set_int_member (row, "audit_id", sqlite3_column_int64 (stmt, 0));
+      set_text (row, "at", stmt, 1);
+      set_text (row, "utc_offset", stmt, 2);
+      set_text (row, "user", stmt, 3);
+      set_text (row, "action", stmt, 4);
+      set_text (row, "old", stmt, 5);
+      set_text (row, "new", stmt, 6);
+      set_text (row, "reason", stmt, 7);
+      set_text (row, "signer", stmt, 8);
+      set_text (row, "signer_name", stmt, 9);
+      set_text (row, "meaning", stmt, 10);
+      json_array_add_object_element (rows, row);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      agg_store_set_error (store, error, rc);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+/* The containers above @parent_id, innermost first. */
+static JsonArray *
+parents (AggStore  *store,
+         gint64     parent_id,
+         GError   **error)
+{
+  g_autoptr(JsonArray) chain = json_array_new ();
+
+  while (parent_id != 0)
+    {
+      g_autoptr(AggContainer) parent = agg_container_load (store, parent_id, error);
+
+      if (parent == NULL)
+        return NULL;
+      json_array_add_object_element (chain, agg_container_to_json (store, parent));
+      parent_id = parent->parent_id;
+    }
+  return g_steal_pointer (&chain);
+}
+
+static JsonArray *
+units_of (AggStore  *store,
+          gint64     container_id,
+          GError   **error)
+{
+  g_autoptr(JsonArray) units = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = agg_store_prepare (store,
+                            "SELECT gtin, serial, lot, expiry, status FROM units"
+                            " WHERE parent_id = ? ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, container_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *unit = json_object_new ();
+
+      json_object_set_string_member (unit, "kind", "unit");
+      set_text (unit, "gtin", stmt, 0);
+      set_text (unit, "serial", stmt, 1);
+      set_text (unit, "lot", stmt, 2);
+      set_text (unit, "expiry", stmt, 3);
+      set_text (unit, "status", stmt, 4);
+      json_array_add_object_element (units, unit);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      agg_store_set_error (store, error, rc);
+      return NULL;
+    }
+  return g_steal_pointer (&units);
+}
+
+/* A pallet's cases, each with its units. */
+static JsonArray *
+cases_of (AggStore  *store,
+          gint64     pallet_id,
+          GError   **error)
+{
+  g_autoptr(JsonArray) cases = json_array_new ();
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = agg_store_prepare (store, "SELECT id FROM containers WHERE parent_id = ? ORDER BY id",
+                            error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, pallet_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      agg_store_set_error (store, error, rc);
+      return NULL;
+    }
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(AggContainer) item = agg_container_load (store, g_array_index (ids, gint64, i),
+                                                         error);
+      JsonObject *object;
+      JsonArray *units;
+
+      if (item == NULL)
+        return NULL;
+      units = units_of (store, item->id, error);
+      if (units == NULL)
+        return NULL;
+      object = agg_container_to_json (store, item);
+      json_object_set_array_member (object, "children", units);
+      json_array_add_object_element (cases, object);
+    }
+  return g_steal_pointer (&cases);
+}
+
+static JsonArray *
+rejections (AggStore    *store,
+            const char  *gtin,
+            const char  *serial,
+            GError     **error)
+{
+  g_autoptr(JsonArray) rows = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = agg_store_prepare (store,
+                            "SELECT r.at, r.outcome, r.order_id, r.source, u.username"
+                            "  FROM rejects r LEFT JOIN users u ON u.id = r.user_id"
+                            " WHERE r.gtin = ? AND r.serial = ? ORDER BY r.id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, gtin, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, serial, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *row = json_object_new ();
+
+      set_text (row, "at", stmt, 0);
+      set_text (row, "outcome", stmt, 1);
+      set_text (row, "order", stmt, 2);
+      set_text (row, "source", stmt, 3);
+      set_text (row, "user", stmt, 4);
+      json_array_add_object_element (rows, row);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      agg_store_set_error (store, error, rc);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+AggResult *
+agg_line_handle_show (AggJob  *job,
+                      GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) record = json_object_new ();
+  AggStore *store = job->store;
+  AggResult *result;
+  AggCode code;
+  JsonArray *array;
+
+  if (job->request->code == NULL)
+    return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Scan or type a code to show"));
+  if (!agg_code_parse (job->request->code, strlen (job->request->code), &code, &local_error))
+    return agg_result_new (AGG_OUTCOME_NOT_FOUND, _("Not a unit or case code: %s"),
+                           local_error->message);
+
+  if (code.kind == AGG_CODE_UNIT)
+    {
+      g_autoptr(AggUnit) unit = agg_unit_load (store, code.gtin, code.serial, &local_error);
+      g_autofree char *key = agg_unit_key (code.gtin, code.serial);
+      JsonArray *rejected;
+
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+
+      rejected = rejections (store, code.gtin, code.serial, error);
+      if (rejected == NULL)
+        return NULL;
+      json_object_set_array_member (record, "rejections", rejected);
+
+      if (unit == NULL)
+        {
+          /* A unit only ever rejected has no record of its own, but the
+           * supervisor still wants to know why. */
+          if (json_array_get_length (rejected) == 0)
+            return agg_result_new (AGG_OUTCOME_NOT_FOUND, _("Unit %s is not in this station's "
+                                                           "records"), code.serial);
+          json_object_set_string_member (record, "kind", "unit");
+          json_object_set_string_member (record, "gtin", code.gtin);
+          json_object_set_string_member (record, "serial", code.serial);
+          json_object_set_string_member (record, "status", "rejected");
+        }
+      else
+        {
+          json_object_set_string_member (record, "kind", "unit");
+          json_object_set_string_member (record, "gtin", unit->gtin);
+          json_object_set_string_member (record, "serial", unit->serial);
+          json_object_set_string_member (record, "lot", unit->lot);
+          json_object_set_string_member (record, "expiry", unit->expiry);
+          json_object_set_string_member (record, "status", unit->status);
+          json_object_set_string_member (record, "order", unit->order_id);
+          array = parents (store, unit->parent_id, error);
+          if (array == NULL)
+            return NULL;
+          json_object_set_array_member (record, "parents", array);
+        }
+
+      array = history (store, key, error);
+      if (array == NULL)
+        return NULL;
+      json_object_set_array_member (record, "history", array);
+      result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("Unit %s: %s"), code.serial,
+                               json_object_get_string_member (record, "status"));
+    }
+  else if (code.kind == AGG_CODE_CONTAINER)
+    {
+      g_autoptr(AggContainer) container = agg_container_load_sscc (store, code.sscc, &local_error);
+      JsonObject *object;
+      GList *members;
+
+      if (container == NULL)
+        {
+          if (local_error != NULL)
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return NULL;
+            }
+          return agg_result_new (AGG_OUTCOME_NOT_FOUND, _("%s is not in this station's records"),
+                                 code.sscc);
+        }
+
+      object = agg_container_to_json (store, container);
+      members = json_object_get_members (object);
+      for (GList *l = members; l != NULL; l = l->next)
+        json_object_set_member (record, l->data,
+                                json_node_copy (json_object_get_member (object, l->data)));
+      g_list_free (members);
+      json_object_unref (object);
+
+      array = parents (store, container->parent_id, error);
+      if (array == NULL)
+        return NULL;
+      json_object_set_array_member (record, "parents", array);
+      array = container->is_pallet ? cases_of (store, container->id, error)
+                                   : units_of (store, container->id, error);
+      if (array == NULL)
+        return NULL;
+      json_object_set_array_member (record, "children", array);
+      array = history (store, container->sscc, error);
+      if (array == NULL)
+        return NULL;
+      json_object_set_array_member (record, "history", array);
+      result = agg_result_new (AGG_OUTCOME_ACCEPTED,
+                               container->is_pallet ? _("Pallet %s: %s, %" G_GINT64_FORMAT " cases")
+                                                    : _("Case %s: %s, %" G_GINT64_FORMAT " units"),
+                               container->sscc, container->status, container->n_children);
+    }
+  else
+    return agg_result_new (AGG_OUTCOME_NOT_FOUND,
+                           _("The code names neither a unit (01 + 21) nor a case (00)"));
+
+  json_object_set_object_member (result->details, "record", g_steal_pointer (&record));
+  return result;
+}

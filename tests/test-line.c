@@ -1,0 +1,3197 @@
+/* test-line.c: the line engine — sessions, rules, cases, pallets, corrections
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Every test runs the engine against a real database made from the demo
+ * line, and checks both what the engine answers and what it wrote: units,
+ * containers, the EPCIS outbox, the audit trail and the rejects.  The
+ * database is read through a second, read-only connection, as another
+ * process would see it.
+ */
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "agg-gs1.h"
+#include "agg-line.h"
+#include "agg-line-private.h"
+
+/* The demo line. */
+#define GTIN        "09506000134352"
+#define OTHER_GTIN  "09506000134376"
+#define LOT         "DEMO01"
+#define EXPIRY      "281231"
+#define ORDER       "WO-DEMO-1"
+#define PREFIX      "0950600"
+#define UNITS_PER_CASE   12
+#define CASES_PER_PALLET 4
+
+#define SUPERVISOR_NAME "Demo Supervisor"
+
+typedef struct
+{
+  char     *dir;
+  char     *path;
+  AggStore *store;
+  AggLine  *line;
+  sqlite3  *db;                       /* read-only, beside the store's own */
+} Fixture;
+
+/* Imports and settings made by the station itself, as the demo does. */
+static const AggActor station = { 0, NULL, AGG_ROLE_ADMIN };
+
+/* Jobs on the store thread */
+
+static gpointer
+import_demo_job (AggStore  *store,
+                 sqlite3   *db,
+                 gpointer   user_data,
+                 GError   **error)
+{
+  return agg_import_demo (store, error) ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+static gpointer
+import_job (AggStore  *store,
+            sqlite3   *db,
+            gpointer   user_data,
+            GError   **error)
+{
+  const char *contents = user_data;
+
+  if (!agg_import_master_data (store, &station, contents, strlen (contents), NULL, error))
+    return NULL;
+  return GINT_TO_POINTER (TRUE);
+}
+
+typedef struct
+{
+  const char *key;
+  const char *value;
+} Setting;
+
+static gpointer
+setting_job (AggStore  *store,
+             sqlite3   *db,
+             gpointer   user_data,
+             GError   **error)
+{
+  const Setting *setting = user_data;
+
+  if (!agg_settings_set (store, &station, setting->key, setting->value, error))
+    return NULL;
+  return GINT_TO_POINTER (TRUE);
+}
+
+static gpointer
+exec_job (AggStore  *store,
+          sqlite3   *db,
+          gpointer   user_data,
+          GError   **error)
+{
+  return agg_store_exec (store, user_data, error) ? GINT_TO_POINTER (TRUE) : NULL;
+}
+
+typedef struct
+{
+  gint64   bad_id;
+  char    *problem;
+  guint64  n_rows;
+} Verification;
+
+static gpointer
+verify_job (AggStore  *store,
+            sqlite3   *db,
+            gpointer   user_data,
+            GError   **error)
+{
+  Verification *verification = user_data;
+
+  if (!agg_audit_verify (store, &verification->bad_id, &verification->problem,
+                         &verification->n_rows, error))
+    return NULL;
+  return GINT_TO_POINTER (TRUE);
+}
+
+static void
+import (Fixture    *f,
+        const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  gpointer ok;
+
+  ok = agg_store_run_sync (f->store, AGG_STORE_WRITE, import_job, (gpointer) json, &error);
+  g_assert_no_error (error);
+  g_assert_true (GPOINTER_TO_INT (ok));
+}
+
+static void
+set_setting (Fixture    *f,
+             const char *key,
+             const char *value)
+{
+  g_autoptr(GError) error = NULL;
+  Setting setting = { key, value };
+  gpointer ok;
+
+  ok = agg_store_run_sync (f->store, AGG_STORE_WRITE, setting_job, &setting, &error);
+  g_assert_no_error (error);
+  g_assert_true (GPOINTER_TO_INT (ok));
+}
+
+static void
+store_exec (Fixture    *f,
+            const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  gpointer ok;
+
+  ok = agg_store_run_sync (f->store, AGG_STORE_WRITE, exec_job, (gpointer) sql, &error);
+  g_assert_no_error (error);
+  g_assert_true (GPOINTER_TO_INT (ok));
+}
+
+static void
+assert_audit_chain_holds (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  Verification verification = { -1, NULL, 0 };
+  gpointer ok;
+
+  ok = agg_store_run_sync (f->store, AGG_STORE_READ, verify_job, &verification, &error);
+  g_assert_no_error (error);
+  g_assert_true (GPOINTER_TO_INT (ok));
+  if (verification.bad_id != 0)
+    g_test_message ("audit row %" G_GINT64_FORMAT ": %s", verification.bad_id,
+                    verification.problem);
+  g_assert_cmpint (verification.bad_id, ==, 0);
+  g_assert_cmpuint (verification.n_rows, >, 0);
+  g_free (verification.problem);
+}
+
+/* The fixture */
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      g_assert_nonnull (dir);
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      g_assert_cmpint (g_rmdir (path), ==, 0);
+    }
+  else
+    {
+      g_assert_cmpint (g_unlink (path), ==, 0);
+    }
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gpointer ok;
+  int rc;
+
+  f->dir = g_dir_make_tmp ("test-line-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "station.db", NULL);
+
+  f->store = agg_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (AGG_IS_STORE (f->store));
+
+  ok = agg_store_run_sync (f->store, AGG_STORE_WRITE, import_demo_job, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (GPOINTER_TO_INT (ok));
+
+  f->line = agg_line_new (f->store);
+  g_assert_true (AGG_IS_LINE (f->line));
+
+  rc = sqlite3_open_v2 (f->path, &f->db, SQLITE_OPEN_READONLY, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_OK);
+  sqlite3_busy_timeout (f->db, 5000);
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  assert_audit_chain_holds (f);
+
+  sqlite3_close (f->db);
+  g_clear_object (&f->line);
+  agg_store_close (f->store);
+  g_clear_object (&f->store);
+
+  remove_tree (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+/* Reading the database: text parameters, terminated by NULL */
+
+static sqlite3_stmt *
+db_prepare_valist (Fixture    *f,
+                   const char *sql,
+                   va_list     args)
+{
+  sqlite3_stmt *stmt = NULL;
+  const char *param;
+  int i = 1;
+
+  if (sqlite3_prepare_v2 (f->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    g_error ("%s: %s", sql, sqlite3_errmsg (f->db));
+  while ((param = va_arg (args, const char *)) != NULL)
+    sqlite3_bind_text (stmt, i++, param, -1, SQLITE_TRANSIENT);
+  return stmt;
+}
+
+static gint64
+db_int (Fixture    *f,
+        const char *sql,
+        ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+  gint64 value;
+  int rc;
+
+  va_start (args, sql);
+  stmt = db_prepare_valist (f, sql, args);
+  va_end (args);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    g_error ("%s: no row (%s)", sql, sqlite3_errmsg (f->db));
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+/* The first column of the first row, or NULL. */
+static char *
+db_text (Fixture    *f,
+         const char *sql,
+         ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+  char *value = NULL;
+  int rc;
+
+  va_start (args, sql);
+  stmt = db_prepare_valist (f, sql, args);
+  va_end (args);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    g_error ("%s: %s", sql, sqlite3_errmsg (f->db));
+  if (rc == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+/* Everything a refused scan or request must leave alone. */
+static char *
+db_state (Fixture *f)
+{
+  return db_text (f,
+                  "SELECT ifnull ((SELECT group_concat (id || ':' || gtin || ':' || serial || ':'"
+                  "                  || status || ':' || ifnull (parent_id, '-') || ':' || announced,"
+                  "                  ',') FROM units), '')"
+                  " || '|' || ifnull ((SELECT group_concat (id || ':' || sscc || ':' || status || ':'"
+                  "                  || ifnull (parent_id, '-') || ':' || announced || ':'"
+                  "                  || ifnull (partial_reason, '-') || ':' || reprints, ',')"
+                  "                  FROM containers), '')"
+                  " || '|' || (SELECT count (*) FROM events)"
+                  " || '|' || (SELECT group_concat (next_ref) FROM sscc_ranges)"
+                  " || '|' || (SELECT group_concat (id || ':' || status) FROM work_orders)",
+                  NULL);
+}
+
+static gint64
+count_rows (Fixture    *f,
+            const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM %s", table);
+
+  return db_int (f, sql, NULL);
+}
+
+static gint64
+last_id (Fixture    *f,
+         const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT ifnull (max (id), 0) FROM %s", table);
+
+  return db_int (f, sql, NULL);
+}
+
+/* Codes */
+
+static char *
+unit_data_full (const char *gtin,
+                const char *expiry,
+                const char *lot,
+                const char *serial)
+{
+  /* GS1 DataMatrix scan data; the GS ends the variable-length lot. */
+  return g_strconcat ("]d2", "01", gtin, "17", expiry, "10", lot, "\x1d", "21", serial, NULL);
+}
+
+static char *
+unit_data (const char *serial)
+{
+  return unit_data_full (GTIN, EXPIRY, LOT, serial);
+}
+
+/* The form a supervisor types into a correction. */
+static char *
+unit_key (const char *serial)
+{
+  return g_strconcat ("(01)", GTIN, "(21)", serial, NULL);
+}
+
+static char *
+case_label (const char *sscc)
+{
+  return g_strconcat ("]C1", "00", sscc, NULL);
+}
+
+static char *
+unit_uri (const char *serial)
+{
+  return g_strconcat ("https://id.gs1.org/01/", GTIN, "/21/", serial, NULL);
+}
+
+static char *
+sscc_uri (const char *sscc)
+{
+  return g_strconcat ("https://id.gs1.org/00/", sscc, NULL);
+}
+
+static char *
+serial_name (const char *prefix,
+             guint       i)
+{
+  return g_strdup_printf ("%s%02u", prefix, i);
+}
+
+/* Requests */
+
+static AggResult *
+execute (Fixture          *f,
+         const AggRequest *request)
+{
+  AggResult *result = agg_line_execute_sync (f->line, request);
+
+  g_assert_nonnull (result);
+  g_assert_nonnull (result->message);
+  g_assert_nonnull (result->details);
+  g_test_message ("%s → %s: %s", agg_action_to_string (request->action),
+                  agg_outcome_to_string (result->outcome), result->message);
+  return result;
+}
+
+#define assert_outcome(result, expected) \
+  G_STMT_START { \
+    const AggResult *r_ = (result); \
+    if (r_->outcome != (expected)) \
+      g_test_message ("unexpected answer: %s", r_->message); \
+    g_assert_cmpstr (agg_outcome_to_string (r_->outcome), ==, \
+                     agg_outcome_to_string (expected)); \
+  } G_STMT_END
+
+static JsonObject *
+detail (const AggResult *result,
+        const char      *name)
+{
+  g_assert_true (json_object_has_member (result->details, name));
+  return json_object_get_object_member (result->details, name);
+}
+
+static AggResult *
+login (Fixture    *f,
+       const char *user,
+       const char *pin)
+{
+  g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_LOGIN);
+
+  request->user = g_strdup (user);
+  request->pin = g_strdup (pin);
+  return execute (f, request);
+}
+
+static void
+login_ok (Fixture    *f,
+          const char *user,
+          const char *pin)
+{
+  g_autoptr(AggResult) result = login (f, user, pin);
+
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (agg_line_get_username (f->line), ==, user);
+}
+
+static AggResult *
+simple (Fixture    *f,
+        AggAction   action,
+        const char *code)
+{
+  g_autoptr(AggRequest) request = agg_request_new (action);
+
+  request->code = g_strdup (code);
+  return execute (f, request);
+}
+
+static void
+simple_ok (Fixture    *f,
+           AggAction   action,
+           const char *code)
+{
+  g_autoptr(AggResult) result = simple (f, action, code);
+
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+}
+
+static AggResult *
+scan (Fixture    *f,
+      const char *data)
+{
+  g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_SCAN);
+
+  request->data = g_strdup (data);
+  request->data_len = strlen (data);
+  request->source = g_strdup ("reader-1");
+  return execute (f, request);
+}
+
+static AggResult *
+scan_unit (Fixture    *f,
+           const char *serial)
+{
+  g_autofree char *data = unit_data (serial);
+
+  return scan (f, data);
+}
+
+static AggResult *
+scan_unit_ok (Fixture    *f,
+              const char *serial)
+{
+  AggResult *result = scan_unit (f, serial);
+
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "unit"), "serial"), ==, serial);
+  return result;
+}
+
+/* Scans units @prefix01 … @prefixNN; returns the SSCC of their case. */
+static char *
+fill_case (Fixture    *f,
+           const char *prefix,
+           guint       n)
+{
+  char *sscc = NULL;
+
+  for (guint i = 1; i <= n; i++)
+    {
+      g_autofree char *serial = serial_name (prefix, i);
+      g_autoptr(AggResult) result = scan_unit_ok (f, serial);
+      const char *this_sscc = json_object_get_string_member (detail (result, "case"), "sscc");
+
+      if (sscc == NULL)
+        sscc = g_strdup (this_sscc);
+      g_assert_cmpstr (this_sscc, ==, sscc);
+    }
+  return sscc;
+}
+
+static void
+login_and_start (Fixture *f)
+{
+  login_ok (f, "operator", "1111");
+  simple_ok (f, AGG_ACTION_START_ORDER, ORDER);
+}
+
+/* A scan the rules refuse: one rejects row with the outcome, and nothing
+ * else written. */
+static AggResult *
+scan_rejected (Fixture    *f,
+               const char *data,
+               AggOutcome  outcome)
+{
+  g_autofree char *before = db_state (f);
+  g_autofree char *after = NULL;
+  g_autofree char *logged = NULL;
+  gint64 n_rejects = count_rows (f, "rejects");
+  gint64 n_audit = count_rows (f, "audit");
+  AggResult *result = scan (f, data);
+
+  assert_outcome (result, outcome);
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpint (count_rows (f, "audit"), ==, n_audit);
+  g_assert_cmpint (count_rows (f, "rejects"), ==, n_rejects + 1);
+  logged = db_text (f, "SELECT outcome FROM rejects ORDER BY id DESC LIMIT 1", NULL);
+  g_assert_cmpstr (logged, ==, agg_outcome_to_string (outcome));
+  return result;
+}
+
+static AggRequest *
+correction_new (AggAction   action,
+                const char *code,
+                const char *reason)
+{
+  AggRequest *request = agg_request_new (action);
+
+  request->code = g_strdup (code);
+  request->reason = g_strdup (reason);
+  return request;
+}
+
+static void
+sign (AggRequest *request,
+      const char *user,
+      const char *pin)
+{
+  g_free (request->signer);
+  g_free (request->signer_pin);
+  request->signer = g_strdup (user);
+  request->signer_pin = g_strdup (pin);
+}
+
+/* A correction signed by the supervisor, expected to go through. */
+static void
+correct_ok (Fixture    *f,
+            AggAction   action,
+            const char *code,
+            const char *code2,
+            gboolean    with_contents)
+{
+  g_autoptr(AggRequest) request = correction_new (action, code, "test correction");
+  g_autoptr(AggResult) result = NULL;
+
+  request->code2 = g_strdup (code2);
+  request->with_contents = with_contents;
+  sign (request, "supervisor", "2222");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+}
+
+/* A correction, signed, refused without writing anything. */
+static void
+correct_refused (Fixture    *f,
+                 AggAction   action,
+                 const char *code,
+                 const char *code2,
+                 AggOutcome  outcome)
+{
+  g_autoptr(AggRequest) request = correction_new (action, code, "test correction");
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *before = db_state (f);
+  g_autofree char *after = NULL;
+  gint64 n_audit = count_rows (f, "audit");
+
+  request->code2 = g_strdup (code2);
+  sign (request, "supervisor", "2222");
+  result = execute (f, request);
+  assert_outcome (result, outcome);
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpint (count_rows (f, "audit"), ==, n_audit);
+}
+
+/* The outbox */
+
+typedef struct
+{
+  gint64   id;
+  char    *type;
+  char    *action;
+  char    *biz_step;
+  char    *disposition;
+  char    *parent;
+  char   **epcs;
+  char    *order_id;
+  gint64   audit_id;
+  char    *read_point;
+  char    *biz_location;
+  char    *event_time;
+  char    *tz_offset;
+} Event;
+
+static void
+event_free (Event *event)
+{
+  g_free (event->type);
+  g_free (event->action);
+  g_free (event->biz_step);
+  g_free (event->disposition);
+  g_free (event->parent);
+  g_strfreev (event->epcs);
+  g_free (event->order_id);
+  g_free (event->read_point);
+  g_free (event->biz_location);
+  g_free (event->event_time);
+  g_free (event->tz_offset);
+  g_free (event);
+}
+
+static char *
+column_dup (sqlite3_stmt *stmt,
+            int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+static char **
+parse_epcs (const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (json, &error);
+  g_autoptr(GPtrArray) epcs = g_ptr_array_new ();
+  JsonArray *array;
+
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    g_ptr_array_add (epcs, g_strdup (json_array_get_string_element (array, i)));
+  g_ptr_array_add (epcs, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&epcs), FALSE);
+}
+
+/* The events written after @after_id, in order. */
+static GPtrArray *
+events_after (Fixture *f,
+              gint64   after_id)
+{
+  g_autofree char *after = g_strdup_printf ("%" G_GINT64_FORMAT, after_id);
+  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) event_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (f->db,
+                           "SELECT id, type, action, biz_step, disposition, parent, epcs, order_id,"
+                           "       ifnull (audit_id, 0), read_point, biz_location, event_time,"
+                           "       tz_offset"
+                           "  FROM events WHERE id > ? ORDER BY id", -1, &stmt, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, after, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      Event *event = g_new0 (Event, 1);
+
+      event->id = sqlite3_column_int64 (stmt, 0);
+      event->type = column_dup (stmt, 1);
+      event->action = column_dup (stmt, 2);
+      event->biz_step = column_dup (stmt, 3);
+      event->disposition = column_dup (stmt, 4);
+      event->parent = column_dup (stmt, 5);
+      event->epcs = parse_epcs ((const char *) sqlite3_column_text (stmt, 6));
+      event->order_id = column_dup (stmt, 7);
+      event->audit_id = sqlite3_column_int64 (stmt, 8);
+      event->read_point = column_dup (stmt, 9);
+      event->biz_location = column_dup (stmt, 10);
+      event->event_time = column_dup (stmt, 11);
+      event->tz_offset = column_dup (stmt, 12);
+      g_ptr_array_add (events, event);
+    }
+  g_assert_cmpint (rc, ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  return events;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static char **
+sorted_copy (const char *const *strv)
+{
+  char **copy = g_strdupv ((char **) strv);
+
+  qsort (copy, g_strv_length (copy), sizeof (char *), compare_strings);
+  return copy;
+}
+
+/* Compares the identifiers as a set: only the close of a container
+ * promises an order. */
+static void
+assert_event (const Event        *event,
+              const char         *type,
+              const char         *action,
+              const char         *biz_step,
+              const char         *disposition,
+              const char         *parent,
+              const char *const  *epcs)
+{
+  g_auto(GStrv) expected = sorted_copy (epcs);
+  g_auto(GStrv) actual = sorted_copy ((const char *const *) event->epcs);
+
+  g_assert_cmpstr (event->type, ==, type);
+  g_assert_cmpstr (event->action, ==, action);
+  g_assert_cmpstr (event->biz_step, ==, biz_step);
+  g_assert_cmpstr (event->disposition, ==, disposition);
+  g_assert_cmpstr (event->parent, ==, parent);
+  g_assert_cmpuint (g_strv_length (actual), ==, g_strv_length (expected));
+  for (guint i = 0; expected[i] != NULL; i++)
+    g_assert_cmpstr (actual[i], ==, expected[i]);
+
+  /* Every event is ready for EPCIS: when, where, and the audit row it
+   * comes with. */
+  g_assert_nonnull (event->event_time);
+  g_assert_true (g_str_has_suffix (event->event_time, "Z"));
+  g_assert_nonnull (event->tz_offset);
+  g_assert_true (g_str_has_prefix (event->read_point, "https://id.gs1.org/414/9506000000008"));
+  g_assert_cmpstr (event->biz_location, ==, event->read_point);
+  g_assert_cmpint (event->audit_id, >, 0);
+}
+
+/* The URIs of @prefix01 … @prefixNN, NULL-terminated. */
+static GPtrArray *
+unit_uris (const char *prefix,
+           guint       first,
+           guint       last)
+{
+  GPtrArray *uris = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = first; i <= last; i++)
+    {
+      g_autofree char *serial = serial_name (prefix, i);
+
+      g_ptr_array_add (uris, unit_uri (serial));
+    }
+  g_ptr_array_add (uris, NULL);
+  return uris;
+}
+
+/* The audit trail */
+
+typedef struct
+{
+  gint64  id;
+  char   *username;
+  char   *action;
+  char   *object;
+  char   *old_value;
+  char   *new_value;
+  char   *reason;
+  char   *signer;
+  char   *signer_name;
+  char   *meaning;
+} AuditRow;
+
+static void
+audit_row_free (AuditRow *row)
+{
+  g_free (row->username);
+  g_free (row->action);
+  g_free (row->object);
+  g_free (row->old_value);
+  g_free (row->new_value);
+  g_free (row->reason);
+  g_free (row->signer);
+  g_free (row->signer_name);
+  g_free (row->meaning);
+  g_free (row);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AuditRow, audit_row_free)
+
+/* The latest row of @action on @object, or NULL. */
+static AuditRow *
+audit_find (Fixture    *f,
+            const char *action,
+            const char *object)
+{
+  sqlite3_stmt *stmt = NULL;
+  AuditRow *row = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (f->db,
+                           "SELECT id, username, action, object, old_value, new_value, reason,"
+                           "       signer, signer_name, meaning"
+                           "  FROM audit WHERE action = ?1 AND (?2 IS NULL OR object = ?2)"
+                           " ORDER BY id DESC LIMIT 1", -1, &stmt, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, action, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, object, -1, SQLITE_TRANSIENT);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      row = g_new0 (AuditRow, 1);
+      row->id = sqlite3_column_int64 (stmt, 0);
+      row->username = column_dup (stmt, 1);
+      row->action = column_dup (stmt, 2);
+      row->object = column_dup (stmt, 3);
+      row->old_value = column_dup (stmt, 4);
+      row->new_value = column_dup (stmt, 5);
+      row->reason = column_dup (stmt, 6);
+      row->signer = column_dup (stmt, 7);
+      row->signer_name = column_dup (stmt, 8);
+      row->meaning = column_dup (stmt, 9);
+    }
+  else
+    g_assert_cmpint (rc, ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  return row;
+}
+
+/* The row exists, signed by the supervisor for the reason given. */
+static AuditRow *
+assert_signed_audit (Fixture    *f,
+                     const char *action,
+                     const char *object,
+                     const char *reason)
+{
+  AuditRow *row = audit_find (f, action, object);
+
+  if (row == NULL)
+    g_test_message ("no audit row %s on %s", action, object);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (row->username, ==, "operator");
+  g_assert_cmpstr (row->signer, ==, "supervisor");
+  g_assert_cmpstr (row->signer_name, ==, SUPERVISOR_NAME);
+  g_assert_nonnull (row->meaning);
+  g_assert_cmpstr (row->meaning, !=, "");
+  g_assert_cmpstr (row->reason, ==, reason);
+  return row;
+}
+
+/* Units and containers as stored */
+
+static char *
+unit_status (Fixture    *f,
+             const char *serial)
+{
+  return db_text (f, "SELECT status FROM units WHERE gtin = ? AND serial = ?", GTIN, serial, NULL);
+}
+
+/* The SSCC of the unit's case, or NULL when it is in none. */
+static char *
+case_of (Fixture    *f,
+         const char *serial)
+{
+  return db_text (f,
+                  "SELECT c.sscc FROM units u JOIN containers c ON c.id = u.parent_id"
+                  " WHERE u.gtin = ? AND u.serial = ?", GTIN, serial, NULL);
+}
+
+static char *
+container_status (Fixture    *f,
+                  const char *sscc)
+{
+  return db_text (f, "SELECT status FROM containers WHERE sscc = ?", sscc, NULL);
+}
+
+/* The SSCC of the container's parent, or NULL. */
+static char *
+parent_of (Fixture    *f,
+           const char *sscc)
+{
+  return db_text (f,
+                  "SELECT p.sscc FROM containers c JOIN containers p ON p.id = c.parent_id"
+                  " WHERE c.sscc = ?", sscc, NULL);
+}
+
+static gint64
+units_in (Fixture    *f,
+          const char *sscc)
+{
+  return db_int (f,
+                 "SELECT count (*) FROM units u JOIN containers c ON c.id = u.parent_id"
+                 " WHERE c.sscc = ?", sscc, NULL);
+}
+
+#define assert_text(value, expected) \
+  G_STMT_START { \
+    g_autofree char *v_ = (value); \
+    g_assert_cmpstr (v_, ==, (expected)); \
+  } G_STMT_END
+
+/* Sessions */
+
+static void
+test_login (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(AuditRow) row = NULL;
+  AggRole role = AGG_ROLE_ADMIN;
+
+  g_assert_null (agg_line_get_username (f->line));
+  g_assert_false (agg_line_get_role (f->line, &role));
+
+  result = login (f, "operator", "9999");
+  assert_outcome (result, AGG_OUTCOME_BAD_CREDENTIALS);
+  g_assert_null (agg_line_get_username (f->line));
+  g_assert_cmpint (db_int (f, "SELECT failed_attempts FROM users WHERE username = 'operator'",
+                           NULL), ==, 1);
+  row = audit_find (f, "user.login-failed", "operator");
+  g_assert_nonnull (row);
+  g_clear_pointer (&row, audit_row_free);
+  g_clear_pointer (&result, agg_result_free);
+
+  result = login (f, "nobody", "1111");
+  assert_outcome (result, AGG_OUTCOME_BAD_CREDENTIALS);
+  g_clear_pointer (&result, agg_result_free);
+
+  result = login (f, "operator", "1111");
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "user"), "username"), ==,
+                   "operator");
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "user"), "role"), ==,
+                   "operator");
+  g_assert_cmpstr (agg_line_get_username (f->line), ==, "operator");
+  g_assert_true (agg_line_get_role (f->line, &role));
+  g_assert_cmpint (role, ==, AGG_ROLE_OPERATOR);
+  /* A good PIN forgives the earlier mistake. */
+  g_assert_cmpint (db_int (f, "SELECT failed_attempts FROM users WHERE username = 'operator'",
+                           NULL), ==, 0);
+  row = audit_find (f, "session.login", "operator");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (row->new_value, ==, "pin");
+  g_clear_pointer (&row, audit_row_free);
+  g_clear_pointer (&result, agg_result_free);
+
+  result = simple (f, AGG_ACTION_LOGOUT, NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_null (agg_line_get_username (f->line));
+  row = audit_find (f, "session.logout", "operator");
+  g_assert_nonnull (row);
+  g_clear_pointer (&result, agg_result_free);
+
+  result = simple (f, AGG_ACTION_LOGOUT, NULL);
+  assert_outcome (result, AGG_OUTCOME_NOT_LOGGED_IN);
+  g_clear_pointer (&result, agg_result_free);
+
+  /* A login without a PIN is malformed. */
+  {
+    g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_LOGIN);
+
+    request->user = g_strdup ("operator");
+    result = execute (f, request);
+    assert_outcome (result, AGG_OUTCOME_BAD_REQUEST);
+  }
+}
+
+static void
+test_lockout (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(AuditRow) row = NULL;
+
+  for (guint i = 1; i < 5; i++)
+    {
+      result = login (f, "supervisor", "0000");
+      assert_outcome (result, AGG_OUTCOME_BAD_CREDENTIALS);
+      g_clear_pointer (&result, agg_result_free);
+      g_assert_cmpint (db_int (f, "SELECT locked FROM users WHERE username = 'supervisor'",
+                               NULL), ==, 0);
+    }
+
+  /* The fifth wrong PIN locks the account, … */
+  result = login (f, "supervisor", "0000");
+  assert_outcome (result, AGG_OUTCOME_LOCKED_OUT);
+  g_clear_pointer (&result, agg_result_free);
+  g_assert_cmpint (db_int (f, "SELECT locked FROM users WHERE username = 'supervisor'", NULL),
+                   ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM audit WHERE action = 'user.login-failed'"
+                              " AND object = 'supervisor'", NULL), >=, 5);
+  row = audit_find (f, "user.locked", "supervisor");
+  g_assert_nonnull (row);
+  g_clear_pointer (&row, audit_row_free);
+
+  /* … and then even the right one is refused, and so is the badge. */
+  result = login (f, "supervisor", "2222");
+  assert_outcome (result, AGG_OUTCOME_LOCKED_OUT);
+  g_assert_null (agg_line_get_username (f->line));
+  g_clear_pointer (&result, agg_result_free);
+
+  result = scan (f, "BADGE-SUPERVISOR");
+  assert_outcome (result, AGG_OUTCOME_LOCKED_OUT);
+  g_assert_null (agg_line_get_username (f->line));
+  g_clear_pointer (&result, agg_result_free);
+
+  /* Other accounts are not concerned. */
+  login_ok (f, "operator", "1111");
+}
+
+static void
+test_badge (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(AuditRow) row = NULL;
+  g_autofree char *code = unit_data ("A01");
+  AggRole role = AGG_ROLE_OPERATOR;
+
+  /* Logged out, a unit is no login and is not packed. */
+  result = scan (f, code);
+  assert_outcome (result, AGG_OUTCOME_NOT_LOGGED_IN);
+  g_clear_pointer (&result, agg_result_free);
+  g_assert_cmpint (count_rows (f, "units"), ==, 0);
+  g_assert_cmpint (count_rows (f, "containers"), ==, 0);
+
+  result = simple (f, AGG_ACTION_START_ORDER, ORDER);
+  assert_outcome (result, AGG_OUTCOME_NOT_LOGGED_IN);
+  g_clear_pointer (&result, agg_result_free);
+  assert_text (db_text (f, "SELECT status FROM work_orders WHERE id = ?", ORDER, NULL), "planned");
+
+  result = scan (f, "BADGE-SUPERVISOR");
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "user"), "username"), ==,
+                   "supervisor");
+  g_assert_cmpstr (agg_line_get_username (f->line), ==, "supervisor");
+  g_assert_true (agg_line_get_role (f->line, &role));
+  g_assert_cmpint (role, ==, AGG_ROLE_SUPERVISOR);
+  row = audit_find (f, "session.login", "supervisor");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (row->new_value, ==, "badge");
+  g_clear_pointer (&result, agg_result_free);
+
+  /* Logged in, the same unit is now packed. */
+  simple_ok (f, AGG_ACTION_START_ORDER, ORDER);
+  result = scan_unit_ok (f, "A01");
+  g_assert_cmpint (count_rows (f, "units"), ==, 1);
+}
+
+static void
+test_idle_timeout (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+
+  login_and_start (f);
+  agg_line_set_idle_timeout (f->line, 1);
+  g_usleep (1300 * 1000);
+
+  result = scan_unit (f, "A01");
+  assert_outcome (result, AGG_OUTCOME_NOT_LOGGED_IN);
+  g_assert_null (agg_line_get_username (f->line));
+  g_assert_cmpint (count_rows (f, "units"), ==, 0);
+}
+
+/* Orders */
+
+static void
+test_start_order (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *code = unit_data ("A01");
+  JsonObject *order;
+
+  login_ok (f, "operator", "1111");
+
+  /* Nothing runs yet. */
+  result = scan_rejected (f, code, AGG_OUTCOME_NO_RUNNING_ORDER);
+  g_clear_pointer (&result, agg_result_free);
+  assert_text (db_text (f, "SELECT ifnull (order_id, 'none') || ':' || serial FROM rejects"
+                           " ORDER BY id DESC LIMIT 1", NULL), "none:A01");
+
+  result = simple (f, AGG_ACTION_START_ORDER, "WO-NOPE");
+  assert_outcome (result, AGG_OUTCOME_NOT_FOUND);
+  g_clear_pointer (&result, agg_result_free);
+
+  /* An order's barcode may carry a symbology identifier. */
+  result = simple (f, AGG_ACTION_START_ORDER, "]C0" ORDER);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  order = detail (result, "order");
+  g_assert_cmpstr (json_object_get_string_member (order, "id"), ==, ORDER);
+  g_assert_cmpstr (json_object_get_string_member (order, "gtin"), ==, GTIN);
+  g_assert_cmpstr (json_object_get_string_member (order, "lot"), ==, LOT);
+  g_assert_cmpstr (json_object_get_string_member (order, "expiry"), ==, EXPIRY);
+  g_assert_cmpstr (json_object_get_string_member (order, "description"), ==,
+                   "Demo tablets 30 x 10 mg");
+  g_assert_cmpint (json_object_get_int_member (order, "planned"), ==, 480);
+  g_assert_cmpint (json_object_get_int_member (order, "units_per_case"), ==, UNITS_PER_CASE);
+  g_assert_cmpint (json_object_get_int_member (order, "cases_per_pallet"), ==, CASES_PER_PALLET);
+  g_clear_pointer (&result, agg_result_free);
+  assert_text (db_text (f, "SELECT status FROM work_orders WHERE id = ?", ORDER, NULL), "running");
+  {
+    g_autoptr(AuditRow) row = audit_find (f, "order.status", ORDER);
+
+    g_assert_nonnull (row);
+    g_assert_cmpstr (row->old_value, ==, "planned");
+    g_assert_cmpstr (row->new_value, ==, "running");
+  }
+
+  /* Starting it again is harmless. */
+  simple_ok (f, AGG_ACTION_START_ORDER, ORDER);
+  result = scan_unit_ok (f, "A01");
+  g_clear_pointer (&result, agg_result_free);
+
+  /* A second order may not start while the first runs. */
+  import (f, "{ \"work_orders\": [ { \"id\": \"WO-2\", \"gtin\": \"" GTIN "\","
+             " \"lot\": \"DEMO02\", \"expiry\": \"" EXPIRY "\", \"planned\": 24 } ] }");
+  result = simple (f, AGG_ACTION_START_ORDER, "WO-2");
+  assert_outcome (result, AGG_OUTCOME_INVALID_STATE);
+  g_clear_pointer (&result, agg_result_free);
+  assert_text (db_text (f, "SELECT status FROM work_orders WHERE id = 'WO-2'", NULL), "planned");
+  assert_text (db_text (f, "SELECT status FROM work_orders WHERE id = ?", ORDER, NULL), "running");
+
+  /* Suspended, the line takes no units; the other order may start. */
+  simple_ok (f, AGG_ACTION_SUSPEND_ORDER, NULL);
+  assert_text (db_text (f, "SELECT status FROM work_orders WHERE id = ?", ORDER, NULL),
+               "suspended");
+  g_free (code);
+  code = unit_data ("A02");
+  result = scan_rejected (f, code, AGG_OUTCOME_NO_RUNNING_ORDER);
+  g_clear_pointer (&result, agg_result_free);
+
+  result = simple (f, AGG_ACTION_SUSPEND_ORDER, NULL);
+  assert_outcome (result, AGG_OUTCOME_NO_RUNNING_ORDER);
+  g_clear_pointer (&result, agg_result_free);
+
+  simple_ok (f, AGG_ACTION_START_ORDER, "WO-2");
+  assert_text (db_text (f, "SELECT status FROM work_orders WHERE id = 'WO-2'", NULL), "running");
+  result = simple (f, AGG_ACTION_START_ORDER, ORDER);
+  assert_outcome (result, AGG_OUTCOME_INVALID_STATE);
+  g_clear_pointer (&result, agg_result_free);
+
+  /* WO-2 packs lot DEMO02. */
+  g_free (code);
+  code = unit_data_full (GTIN, EXPIRY, "DEMO02", "B01");
+  result = scan (f, code);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  assert_text (db_text (f, "SELECT order_id FROM units WHERE serial = 'B01'", NULL), "WO-2");
+}
+
+/* The rules */
+
+static void
+test_rules (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *code = NULL;
+
+  login_and_start (f);
+
+  result = scan_unit_ok (f, "A01");
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "unit"), "gtin"), ==, GTIN);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "unit"), "lot"), ==, LOT);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "unit"), "expiry"), ==, EXPIRY);
+  g_assert_false (json_object_get_boolean_member (result->details, "case_closed"));
+  g_clear_pointer (&result, agg_result_free);
+  assert_text (unit_status (f, "A01"), "aggregated");
+  assert_text (db_text (f, "SELECT lot || ':' || expiry || ':' || order_id || ':' || announced"
+                           " FROM units WHERE serial = 'A01'", NULL), LOT ":" EXPIRY ":" ORDER ":0");
+
+  /* Not GS1 at all: a plain DataMatrix, plain text. */
+  result = scan_rejected (f, "]d1HELLO", AGG_OUTCOME_NOT_GS1);
+  g_clear_pointer (&result, agg_result_free);
+  result = scan_rejected (f, "hello", AGG_OUTCOME_NOT_GS1);
+  g_clear_pointer (&result, agg_result_free);
+
+  /* GS1, but broken: a wrong check digit, month 13. */
+  result = scan_rejected (f, "]d2" "0109506000134353" "17" EXPIRY "10" LOT "\x1d" "21" "A02",
+                          AGG_OUTCOME_INVALID_GS1);
+  g_assert_cmpstr (json_object_get_string_member (result->details, "ai"), ==, "01");
+  g_clear_pointer (&result, agg_result_free);
+  result = scan_rejected (f, "]d2" "01" GTIN "17281331" "10" LOT "\x1d" "21" "A02",
+                          AGG_OUTCOME_INVALID_GS1);
+  g_assert_cmpstr (json_object_get_string_member (result->details, "ai"), ==, "17");
+  g_clear_pointer (&result, agg_result_free);
+
+  /* A GTIN, an expiry and a lot, but no serial number. */
+  result = scan_rejected (f, "]d2" "01" GTIN "17" EXPIRY "10" LOT, AGG_OUTCOME_NOT_A_UNIT);
+  g_clear_pointer (&result, agg_result_free);
+
+  code = unit_data_full (OTHER_GTIN, EXPIRY, LOT, "A02");
+  result = scan_rejected (f, code, AGG_OUTCOME_WRONG_PRODUCT);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "unit"), "gtin"), ==,
+                   OTHER_GTIN);
+  g_clear_pointer (&result, agg_result_free);
+  g_free (code);
+
+  code = unit_data_full (GTIN, EXPIRY, "DEMO02", "A02");
+  result = scan_rejected (f, code, AGG_OUTCOME_WRONG_LOT);
+  g_assert_nonnull (strstr (result->message, "DEMO02"));
+  g_assert_nonnull (strstr (result->message, "DEMO01"));
+  g_clear_pointer (&result, agg_result_free);
+  g_free (code);
+
+  code = unit_data_full (GTIN, "291231", LOT, "A02");
+  result = scan_rejected (f, code, AGG_OUTCOME_WRONG_EXPIRY);
+  g_clear_pointer (&result, agg_result_free);
+  g_free (code);
+
+  code = unit_data ("A01");
+  result = scan_rejected (f, code, AGG_OUTCOME_DUPLICATE_IN_THIS_CASE);
+  g_clear_pointer (&result, agg_result_free);
+
+  /* The rejects name the unit when the code did, and the order. */
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM rejects WHERE order_id = ?", ORDER, NULL),
+                   ==, 9);
+  assert_text (db_text (f, "SELECT group_concat (outcome || '=' || ifnull (serial, '-'), ' ')"
+                           " FROM (SELECT * FROM rejects ORDER BY id)", NULL),
+               "NOT_GS1=- NOT_GS1=- INVALID_GS1=- INVALID_GS1=- NOT_A_UNIT=-"
+               " WRONG_PRODUCT=A02 WRONG_LOT=A02 WRONG_EXPIRY=A02 DUPLICATE_IN_THIS_CASE=A01");
+  assert_text (db_text (f, "SELECT DISTINCT source || ':' || u.username FROM rejects r"
+                           " JOIN users u ON u.id = r.user_id", NULL), "reader-1:operator");
+
+  /* After all that, the next good unit still goes in. */
+  result = scan_unit_ok (f, "A02");
+  g_assert_cmpint (json_object_get_int_member (detail (result, "case"), "count"), ==, 2);
+}
+
+static void
+test_already_aggregated (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *sscc = NULL;
+  g_autofree char *code = unit_data ("A05");
+
+  login_and_start (f);
+  sscc = fill_case (f, "A", UNITS_PER_CASE);
+
+  /* No case is open now: the refusal opens none. */
+  result = scan_rejected (f, code, AGG_OUTCOME_ALREADY_AGGREGATED);
+  g_assert_nonnull (strstr (result->message, sscc));
+  g_clear_pointer (&result, agg_result_free);
+
+  /* Nor does a second case take it. */
+  result = scan_unit_ok (f, "B01");
+  g_clear_pointer (&result, agg_result_free);
+  result = scan_rejected (f, code, AGG_OUTCOME_ALREADY_AGGREGATED);
+  g_assert_nonnull (strstr (result->message, sscc));
+  assert_text (case_of (f, "A05"), sscc);
+}
+
+static void
+test_unit_decommissioned (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *key = unit_key ("A02");
+  g_autofree char *code = unit_data ("A02");
+
+  login_and_start (f);
+  g_free (fill_case (f, "A", 3));
+
+  correct_ok (f, AGG_ACTION_DECOMMISSION, key, NULL, FALSE);
+  assert_text (unit_status (f, "A02"), "decommissioned");
+
+  result = scan_rejected (f, code, AGG_OUTCOME_UNIT_DECOMMISSIONED);
+  g_assert_null (case_of (f, "A02"));
+}
+
+static void
+test_expired (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *code = NULL;
+
+  import (f, "{ \"products\": [ { \"gtin\": \"09506000134383\", \"description\": \"Old stock\","
+             " \"units_per_case\": 10, \"cases_per_pallet\": 2,"
+             " \"require_future_expiry\": true } ],"
+             " \"work_orders\": [ { \"id\": \"WO-OLD\", \"gtin\": \"09506000134383\","
+             " \"lot\": \"OLD1\", \"expiry\": \"200131\", \"planned\": 10 } ] }");
+  login_ok (f, "operator", "1111");
+  simple_ok (f, AGG_ACTION_START_ORDER, "WO-OLD");
+
+  code = unit_data_full ("09506000134383", "200131", "OLD1", "S1");
+  result = scan_rejected (f, code, AGG_OUTCOME_EXPIRED);
+  g_assert_nonnull (strstr (result->message, "200131"));
+  g_assert_cmpint (count_rows (f, "units"), ==, 0);
+  g_assert_cmpint (count_rows (f, "containers"), ==, 0);
+}
+
+static void
+test_not_commissioned (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *code = NULL;
+
+  import (f, "{ \"products\": [ { \"gtin\": \"09506000134390\", \"description\": \"Listed\","
+             " \"units_per_case\": 10, \"cases_per_pallet\": 2,"
+             " \"require_serial_list\": true } ],"
+             " \"work_orders\": [ { \"id\": \"WO-LIST\", \"gtin\": \"09506000134390\","
+             " \"lot\": \"L1\", \"expiry\": \"" EXPIRY "\", \"planned\": 2,"
+             " \"serials\": [ \"S1\", \"S2\" ] } ] }");
+  login_ok (f, "operator", "1111");
+  simple_ok (f, AGG_ACTION_START_ORDER, "WO-LIST");
+
+  code = unit_data_full ("09506000134390", EXPIRY, "L1", "S3");
+  result = scan_rejected (f, code, AGG_OUTCOME_NOT_COMMISSIONED);
+  g_assert_nonnull (strstr (result->message, "S3"));
+  g_clear_pointer (&result, agg_result_free);
+  g_free (code);
+
+  code = unit_data_full ("09506000134390", EXPIRY, "L1", "S1");
+  result = scan (f, code);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  assert_text (db_text (f, "SELECT status || ':' || order_id FROM units WHERE serial = 'S1'",
+                        NULL), "aggregated:WO-LIST");
+}
+
+static void
+test_case_full (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *sscc = NULL;
+  g_autofree char *code = unit_data ("A13");
+
+  set_setting (f, "auto_close", "0");
+  login_and_start (f);
+  sscc = fill_case (f, "A", UNITS_PER_CASE);
+
+  /* Without auto-close the full case stays open … */
+  assert_text (container_status (f, sscc), "open");
+  g_assert_cmpint (count_rows (f, "events"), ==, 1);
+
+  /* … and refuses a thirteenth unit. */
+  result = scan_rejected (f, code, AGG_OUTCOME_CASE_FULL);
+  g_assert_nonnull (strstr (result->message, sscc));
+  g_clear_pointer (&result, agg_result_free);
+
+  /* Closing it by hand needs no signature: it is full. */
+  result = simple (f, AGG_ACTION_CLOSE_CASE, NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "status"), ==,
+                   "closed");
+  assert_text (container_status (f, sscc), "closed");
+  g_assert_null (db_text (f, "SELECT partial_reason FROM containers WHERE sscc = ?", sscc, NULL));
+  g_clear_pointer (&result, agg_result_free);
+
+  result = scan (f, code);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), !=, sscc);
+}
+
+static void
+test_no_open_case (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *sscc = agg_gs1_sscc_make ("0950601", 0, 42, &error);
+  g_autofree char *label = NULL;
+
+  g_assert_no_error (error);
+  label = case_label (sscc);
+
+  import (f, "{ \"products\": [ { \"gtin\": \"09506000134406\", \"description\": \"Labelled\","
+             " \"units_per_case\": 2, \"cases_per_pallet\": 2, \"case_code\": \"scan\" } ],"
+             " \"work_orders\": [ { \"id\": \"WO-SCAN\", \"gtin\": \"09506000134406\","
+             " \"lot\": \"L1\", \"expiry\": \"" EXPIRY "\", \"planned\": 4 } ] }");
+  login_ok (f, "operator", "1111");
+  simple_ok (f, AGG_ACTION_START_ORDER, "WO-SCAN");
+
+  code = unit_data_full ("09506000134406", EXPIRY, "L1", "S1");
+  result = scan_rejected (f, code, AGG_OUTCOME_NO_OPEN_CASE);
+  g_clear_pointer (&result, agg_result_free);
+  g_assert_cmpint (count_rows (f, "containers"), ==, 0);
+
+  /* The pre-printed label opens the case, with the SSCC on it. */
+  result = scan (f, label);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), ==, sscc);
+  g_clear_pointer (&result, agg_result_free);
+  assert_text (container_status (f, sscc), "open");
+  assert_text (db_text (f, "SELECT kind || ':' || order_id FROM containers WHERE sscc = ?",
+                        sscc, NULL), "case:WO-SCAN");
+  /* The station's own range is untouched. */
+  g_assert_cmpint (db_int (f, "SELECT next_ref FROM sscc_ranges", NULL), ==, 1);
+
+  result = scan (f, code);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), ==, sscc);
+  g_clear_pointer (&result, agg_result_free);
+  g_free (code);
+
+  code = unit_data_full ("09506000134406", EXPIRY, "L1", "S2");
+  result = scan (f, code);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_true (json_object_get_boolean_member (result->details, "case_closed"));
+  g_clear_pointer (&result, agg_result_free);
+  g_free (code);
+
+  /* Full and closed: the next unit again waits for a label. */
+  code = unit_data_full ("09506000134406", EXPIRY, "L1", "S3");
+  result = scan_rejected (f, code, AGG_OUTCOME_NO_OPEN_CASE);
+}
+
+static void
+test_sscc_exhausted (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *code = unit_data ("B01");
+  g_autofree char *expected = NULL;
+  const char *sscc;
+
+  login_and_start (f);
+
+  /* Running low is said with the case that uses one of the last SSCCs. */
+  store_exec (f, "UPDATE sscc_ranges SET next_ref = last_ref - 5");
+  result = scan_unit_ok (f, "A01");
+  g_assert_true (json_object_get_boolean_member (result->details, "sscc_range_low"));
+  sscc = json_object_get_string_member (detail (result, "case"), "sscc");
+  expected = agg_gs1_sscc_make (PREFIX, 0, 999999999 - 5, NULL);
+  g_assert_cmpstr (sscc, ==, expected);
+  g_clear_pointer (&result, agg_result_free);
+  g_assert_cmpint (db_int (f, "SELECT last_ref - next_ref FROM sscc_ranges", NULL), ==, 4);
+
+  /* Used up: the unit that would need a new case is refused. */
+  correct_ok (f, AGG_ACTION_UNPACK, expected, NULL, FALSE);
+  store_exec (f, "UPDATE sscc_ranges SET next_ref = last_ref + 1");
+  result = scan_rejected (f, code, AGG_OUTCOME_SSCC_RANGE_EXHAUSTED);
+  g_assert_cmpint (count_rows (f, "units"), ==, 1);
+  g_assert_cmpint (count_rows (f, "containers"), ==, 1);
+  g_assert_null (unit_status (f, "B01"));
+}
+
+/* What a product allows: past expiry dates, several lots. */
+static void
+test_product_options (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *code = NULL;
+
+  import (f, "{ \"products\": [ { \"gtin\": \"09506000134383\", \"description\": \"Bulk\","
+             " \"units_per_case\": 10, \"cases_per_pallet\": 2,"
+             " \"require_future_expiry\": false, \"allow_mixed_lots\": true } ],"
+             " \"work_orders\": [ { \"id\": \"WO-BULK\", \"gtin\": \"09506000134383\","
+             " \"lot\": \"L1\", \"expiry\": \"200131\", \"planned\": 10 } ] }");
+  login_ok (f, "operator", "1111");
+  simple_ok (f, AGG_ACTION_START_ORDER, "WO-BULK");
+
+  code = unit_data_full ("09506000134383", "200131", "L1", "S1");
+  result = scan (f, code);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_clear_pointer (&result, agg_result_free);
+  g_free (code);
+
+  code = unit_data_full ("09506000134383", "200131", "L2", "S2");
+  result = scan (f, code);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_clear_pointer (&result, agg_result_free);
+  assert_text (db_text (f, "SELECT group_concat (lot, ',') FROM (SELECT lot FROM units"
+                           " ORDER BY id)", NULL), "L1,L2");
+  g_free (code);
+
+  /* The expiry date still has to be the order's. */
+  code = unit_data_full ("09506000134383", "200229", "L2", "S3");
+  result = scan_rejected (f, code, AGG_OUTCOME_WRONG_EXPIRY);
+}
+
+/* Signatures */
+
+static void
+test_signatures (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(AggRequest) request = NULL;
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *key = unit_key ("A01");
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gint64 n_audit;
+
+  login_and_start (f);
+  g_free (fill_case (f, "A", 2));
+  before = db_state (f);
+  n_audit = count_rows (f, "audit");
+
+  request = correction_new (AGG_ACTION_REMOVE_UNIT, key, "damaged");
+
+  /* Unsigned: the answer says what the signature will mean. */
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_SIGNATURE_REQUIRED);
+  g_assert_true (json_object_has_member (result->details, "meaning"));
+  g_assert_cmpstr (json_object_get_string_member (result->details, "meaning"), !=, "");
+  g_assert_nonnull (strstr (json_object_get_string_member (result->details, "meaning"), key));
+  g_assert_cmpstr (json_object_get_string_member (result->details, "role"), ==, "supervisor");
+  g_clear_pointer (&result, agg_result_free);
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+  g_clear_pointer (&after, g_free);
+  g_assert_cmpint (count_rows (f, "audit"), ==, n_audit);
+
+  /* An operator may not sign it. */
+  sign (request, "operator", "1111");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_NOT_PERMITTED);
+  g_clear_pointer (&result, agg_result_free);
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+  g_clear_pointer (&after, g_free);
+
+  /* A wrong PIN is refused, and counts as a failed attempt. */
+  sign (request, "supervisor", "2223");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_BAD_CREDENTIALS);
+  g_clear_pointer (&result, agg_result_free);
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+  g_clear_pointer (&after, g_free);
+  g_assert_cmpint (db_int (f, "SELECT failed_attempts FROM users WHERE username = 'supervisor'",
+                           NULL), ==, 1);
+
+  /* The supervisor's signature is accepted. */
+  sign (request, "supervisor", "2222");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  assert_text (unit_status (f, "A01"), "removed");
+  g_free (assert_signed_audit (f, "unit.remove", key, "damaged"));
+
+  /* So is an administrator's. */
+  g_clear_pointer (&result, agg_result_free);
+  g_free (key);
+  key = unit_key ("A02");
+  g_free (request->code);
+  request->code = g_strdup (key);
+  sign (request, "admin", "3333");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  {
+    g_autoptr(AuditRow) row = audit_find (f, "unit.remove", key);
+
+    g_assert_nonnull (row);
+    g_assert_cmpstr (row->signer, ==, "admin");
+  }
+}
+
+/* Cases */
+
+static void
+test_case_auto_close (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) uris = unit_uris ("A", 1, UNITS_PER_CASE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sscc = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *second = NULL;
+  const char *closed_sscc;
+  Event *event;
+
+  login_and_start (f);
+
+  result = scan_unit_ok (f, "A01");
+  sscc = g_strdup (json_object_get_string_member (detail (result, "case"), "sscc"));
+  g_clear_pointer (&result, agg_result_free);
+  uri = sscc_uri (sscc);
+
+  /* The SSCC is the station's: valid, from its prefix and extension. */
+  g_assert_cmpuint (strlen (sscc), ==, 18);
+  g_assert_true (agg_gs1_sscc_check (sscc, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (sscc, "0" PREFIX));
+  g_assert_cmpint (db_int (f, "SELECT next_ref FROM sscc_ranges", NULL), ==, 2);
+
+  /* Opening the case commissions its SSCC. */
+  events = events_after (f, 0);
+  g_assert_cmpuint (events->len, ==, 1);
+  event = g_ptr_array_index (events, 0);
+  assert_event (event, "ObjectEvent", "ADD", "commissioning", "active", NULL,
+                (const char *[]) { uri, NULL });
+  g_assert_cmpstr (event->order_id, ==, ORDER);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  {
+    g_autoptr(AuditRow) row = audit_find (f, "case.open", sscc);
+
+    g_assert_nonnull (row);
+    g_assert_cmpint (db_int (f, "SELECT audit_id FROM events", NULL), ==, row->id);
+  }
+
+  for (guint i = 2; i < UNITS_PER_CASE; i++)
+    {
+      g_autofree char *serial = serial_name ("A", i);
+
+      result = scan_unit_ok (f, serial);
+      g_assert_cmpint (json_object_get_int_member (detail (result, "case"), "count"), ==, i);
+      g_assert_cmpint (json_object_get_int_member (detail (result, "case"), "capacity"), ==,
+                       UNITS_PER_CASE);
+      g_assert_false (json_object_get_boolean_member (result->details, "case_closed"));
+      g_clear_pointer (&result, agg_result_free);
+    }
+  g_assert_cmpint (count_rows (f, "events"), ==, 1);
+  assert_text (container_status (f, sscc), "open");
+
+  /* The twelfth closes the case. */
+  result = scan_unit_ok (f, "A12");
+  g_assert_true (json_object_get_boolean_member (result->details, "case_closed"));
+  closed_sscc = json_object_get_string_member (detail (result, "case"), "sscc");
+  g_assert_cmpstr (closed_sscc, ==, sscc);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "status"), ==,
+                   "closed");
+  g_assert_cmpint (json_object_get_int_member (detail (result, "case"), "count"), ==,
+                   UNITS_PER_CASE);
+  g_clear_pointer (&result, agg_result_free);
+
+  assert_text (container_status (f, sscc), "closed");
+  g_assert_nonnull (db_text (f, "SELECT closed_at FROM containers WHERE sscc = ?", sscc, NULL));
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM units WHERE announced = 1", NULL), ==,
+                   UNITS_PER_CASE);
+  g_assert_cmpint (units_in (f, sscc), ==, UNITS_PER_CASE);
+
+  events = events_after (f, 1);
+  g_assert_cmpuint (events->len, ==, 1);
+  event = g_ptr_array_index (events, 0);
+  assert_event (event, "AggregationEvent", "ADD", "packing", "in_progress", uri,
+                (const char *const *) uris->pdata);
+  /* In the order they went in. */
+  for (guint i = 0; i < UNITS_PER_CASE; i++)
+    g_assert_cmpstr (event->epcs[i], ==, g_ptr_array_index (uris, i));
+  {
+    g_autoptr(AuditRow) row = audit_find (f, "case.close", sscc);
+
+    g_assert_nonnull (row);
+    g_assert_cmpstr (row->new_value, ==, "12");
+    g_assert_null (row->signer);
+    g_assert_cmpint (event->audit_id, ==, row->id);
+  }
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* The next unit opens a new case, with the next SSCC. */
+  result = scan_unit_ok (f, "B01");
+  second = g_strdup (json_object_get_string_member (detail (result, "case"), "sscc"));
+  g_assert_cmpstr (second, !=, sscc);
+  g_assert_true (agg_gs1_sscc_check (second, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (second, "0" PREFIX));
+  g_assert_cmpint (db_int (f, "SELECT count (DISTINCT sscc) FROM containers", NULL), ==, 2);
+
+  /* Closing a case with nothing open says so. */
+  g_clear_pointer (&result, agg_result_free);
+  g_free (fill_case (f, "C", UNITS_PER_CASE - 1));
+  assert_text (container_status (f, second), "closed");
+  result = simple (f, AGG_ACTION_CLOSE_CASE, NULL);
+  assert_outcome (result, AGG_OUTCOME_NO_OPEN_CASE);
+}
+
+static void
+test_partial_close (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(AggRequest) request = NULL;
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) uris = unit_uris ("A", 1, 5);
+  g_autoptr(AuditRow) row = NULL;
+  g_autofree char *sscc = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gint64 last_event;
+
+  login_and_start (f);
+  sscc = fill_case (f, "A", 5);
+  uri = sscc_uri (sscc);
+  before = db_state (f);
+  last_event = last_id (f, "events");
+
+  request = agg_request_new (AGG_ACTION_CLOSE_CASE);
+
+  /* No reason: refused. */
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_NOT_PERMITTED);
+  g_clear_pointer (&result, agg_result_free);
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+  g_clear_pointer (&after, g_free);
+
+  /* A reason, but no signature. */
+  request->reason = g_strdup ("end of the lot");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_SIGNATURE_REQUIRED);
+  g_assert_nonnull (strstr (json_object_get_string_member (result->details, "meaning"), sscc));
+  g_clear_pointer (&result, agg_result_free);
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+  g_clear_pointer (&after, g_free);
+
+  /* The operator's own signature is not enough. */
+  sign (request, "operator", "1111");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_NOT_PERMITTED);
+  g_clear_pointer (&result, agg_result_free);
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+
+  sign (request, "supervisor", "2222");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), ==, sscc);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "case"), "count"), ==, 5);
+
+  assert_text (container_status (f, sscc), "closed");
+  assert_text (db_text (f, "SELECT partial_reason FROM containers WHERE sscc = ?", sscc, NULL),
+               "end of the lot");
+  row = assert_signed_audit (f, "case.close", sscc, "end of the lot");
+  g_assert_cmpstr (row->new_value, ==, "5");
+
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 1);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "ADD", "packing",
+                "in_progress", uri, (const char *const *) uris->pdata);
+}
+
+/* Pallets */
+
+static void
+test_pallet (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *pallet = NULL;
+  g_autofree char *pallet_uri = NULL;
+  g_autofree char *open_case = NULL;
+  g_autofree char *label = NULL;
+  char *ssccs[CASES_PER_PALLET] = { NULL };
+  char *uris[CASES_PER_PALLET + 1] = { NULL };
+  const char *prefixes[] = { "A", "B", "C", "D" };
+  gint64 last_event;
+  Event *event;
+
+  login_and_start (f);
+  for (guint i = 0; i < CASES_PER_PALLET; i++)
+    {
+      ssccs[i] = fill_case (f, prefixes[i], UNITS_PER_CASE);
+      uris[i] = sscc_uri (ssccs[i]);
+    }
+  result = scan_unit_ok (f, "E01");
+  open_case = g_strdup (json_object_get_string_member (detail (result, "case"), "sscc"));
+  g_clear_pointer (&result, agg_result_free);
+
+  /* The first case label starts a pallet, with an SSCC of its own. */
+  last_event = last_id (f, "events");
+  label = case_label (ssccs[0]);
+  result = scan (f, label);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_false (json_object_get_boolean_member (result->details, "pallet_closed"));
+  pallet = g_strdup (json_object_get_string_member (detail (result, "pallet"), "sscc"));
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), ==,
+                   ssccs[0]);
+  g_clear_pointer (&result, agg_result_free);
+  pallet_uri = sscc_uri (pallet);
+  g_assert_true (agg_gs1_sscc_check (pallet, NULL));
+  g_assert_true (g_str_has_prefix (pallet, "0" PREFIX));
+  for (guint i = 0; i < CASES_PER_PALLET; i++)
+    g_assert_cmpstr (pallet, !=, ssccs[i]);
+  assert_text (db_text (f, "SELECT kind || ':' || status FROM containers WHERE sscc = ?",
+                        pallet, NULL), "pallet:open");
+  assert_text (parent_of (f, ssccs[0]), pallet);
+
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 1);
+  assert_event (g_ptr_array_index (events, 0), "ObjectEvent", "ADD", "commissioning", "active",
+                NULL, (const char *[]) { pallet_uri, NULL });
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* The same case again is refused, as is a case still open. */
+  result = scan (f, label);
+  assert_outcome (result, AGG_OUTCOME_DUPLICATE_IN_THIS_CASE);
+  g_clear_pointer (&result, agg_result_free);
+  g_free (label);
+  label = case_label (open_case);
+  result = scan (f, label);
+  assert_outcome (result, AGG_OUTCOME_INVALID_STATE);
+  g_clear_pointer (&result, agg_result_free);
+  g_assert_null (parent_of (f, open_case));
+
+  /* The bracketed form is as good as scan data. */
+  g_free (label);
+  label = g_strconcat ("(00)", ssccs[1], NULL);
+  result = scan (f, label);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_clear_pointer (&result, agg_result_free);
+  g_free (label);
+  label = case_label (ssccs[2]);
+  result = scan (f, label);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "pallet"), "count"), ==, 3);
+  g_clear_pointer (&result, agg_result_free);
+
+  /* On the pallet page a unit stands for its case; the fourth case
+   * completes the pallet. */
+  simple_ok (f, AGG_ACTION_SET_MODE, "pallet");
+  last_event = last_id (f, "events");
+  result = scan_unit (f, "D07");
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_true (json_object_get_boolean_member (result->details, "pallet_closed"));
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), ==,
+                   ssccs[3]);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "pallet"), "status"), ==,
+                   "closed");
+  g_clear_pointer (&result, agg_result_free);
+
+  assert_text (container_status (f, pallet), "closed");
+  for (guint i = 0; i < CASES_PER_PALLET; i++)
+    assert_text (parent_of (f, ssccs[i]), pallet);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM containers WHERE kind = 'case'"
+                              " AND announced = 1", NULL), ==, CASES_PER_PALLET);
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 1);
+  event = g_ptr_array_index (events, 0);
+  assert_event (event, "AggregationEvent", "ADD", "packing", "in_progress", pallet_uri,
+                (const char *const *) uris);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  {
+    g_autoptr(AuditRow) row = audit_find (f, "pallet.close", pallet);
+
+    g_assert_nonnull (row);
+    g_assert_cmpstr (row->new_value, ==, "4");
+  }
+
+  /* A unit in no case has no case to stand for. */
+  {
+    g_autofree char *loose = unit_data ("Z01");
+
+    result = scan_rejected (f, loose, AGG_OUTCOME_NOT_FOUND);
+    g_clear_pointer (&result, agg_result_free);
+  }
+
+  /* Back to packing: units go into the open case again. */
+  simple_ok (f, AGG_ACTION_SET_MODE, "case");
+  result = scan_unit_ok (f, "E02");
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), ==,
+                   open_case);
+  g_clear_pointer (&result, agg_result_free);
+
+  result = simple (f, AGG_ACTION_SET_MODE, "crate");
+  assert_outcome (result, AGG_OUTCOME_BAD_REQUEST);
+
+  for (guint i = 0; i < CASES_PER_PALLET; i++)
+    {
+      g_free (ssccs[i]);
+      g_free (uris[i]);
+    }
+}
+
+/* A case label typed from its human-readable line: 18 digits. */
+static void
+test_pallet_bare_sscc (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *sscc = NULL;
+
+  login_and_start (f);
+  sscc = fill_case (f, "A", UNITS_PER_CASE);
+
+  result = scan (f, sscc);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), ==, sscc);
+  g_assert_nonnull (parent_of (f, sscc));
+}
+
+/* Corrections */
+
+static void
+test_remove_unit (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *sscc = NULL;
+  g_autofree char *open_sscc = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *a05 = unit_key ("A05");
+  g_autofree char *a05_uri = unit_uri ("A05");
+  g_autofree char *b01 = unit_key ("B01");
+  gint64 last_event;
+  Event *event;
+
+  login_and_start (f);
+  sscc = fill_case (f, "A", UNITS_PER_CASE);
+  uri = sscc_uri (sscc);
+  open_sscc = fill_case (f, "B", 2);
+
+  /* From a closed case: the outbox takes the unit back out. */
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_REMOVE_UNIT, a05, NULL, FALSE);
+  assert_text (unit_status (f, "A05"), "removed");
+  g_assert_null (case_of (f, "A05"));
+  g_assert_cmpint (units_in (f, sscc), ==, UNITS_PER_CASE - 1);
+  assert_text (db_text (f, "SELECT announced FROM units WHERE serial = 'A05'", NULL), "0");
+  {
+    g_autoptr(AuditRow) row = assert_signed_audit (f, "unit.remove", a05, "test correction");
+
+    g_assert_cmpstr (row->old_value, ==, sscc);
+    g_assert_cmpstr (row->new_value, ==, "removed");
+
+    events = events_after (f, last_event);
+    g_assert_cmpuint (events->len, ==, 1);
+    event = g_ptr_array_index (events, 0);
+    assert_event (event, "AggregationEvent", "DELETE", "unpacking", NULL, uri,
+                  (const char *[]) { a05_uri, NULL });
+    g_assert_cmpint (event->audit_id, ==, row->id);
+    g_clear_pointer (&events, g_ptr_array_unref);
+  }
+
+  /* From an open case: nothing was announced, so nothing to take back. */
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_REMOVE_UNIT, b01, NULL, FALSE);
+  assert_text (unit_status (f, "B01"), "removed");
+  g_assert_cmpint (units_in (f, open_sscc), ==, 1);
+  g_assert_cmpint (last_id (f, "events"), ==, last_event);
+  g_free (assert_signed_audit (f, "unit.remove", b01, "test correction"));
+
+  /* Once out, it cannot come out again; unknown units are not found. */
+  correct_refused (f, AGG_ACTION_REMOVE_UNIT, b01, NULL, AGG_OUTCOME_INVALID_STATE);
+  {
+    g_autofree char *unknown = unit_key ("NOPE");
+
+    correct_refused (f, AGG_ACTION_REMOVE_UNIT, unknown, NULL, AGG_OUTCOME_NOT_FOUND);
+  }
+
+  /* A removed unit may be packed again. */
+  {
+    g_autoptr(AggResult) result = scan_unit_ok (f, "A05");
+
+    g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), ==,
+                     open_sscc);
+    assert_text (unit_status (f, "A05"), "aggregated");
+  }
+}
+
+static void
+test_replace_unit (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *sscc = NULL;
+  g_autofree char *open_sscc = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *a03 = unit_key ("A03");
+  g_autofree char *a03_uri = unit_uri ("A03");
+  g_autofree char *x01 = unit_data ("X01");
+  g_autofree char *x01_uri = unit_uri ("X01");
+  g_autofree char *b01 = unit_key ("B01");
+  g_autofree char *x02 = unit_data ("X02");
+  g_autofree char *wrong_lot = unit_data_full (GTIN, EXPIRY, "DEMO02", "X03");
+  g_autofree char *a04 = unit_data ("A04");
+  gint64 last_event;
+
+  login_and_start (f);
+  sscc = fill_case (f, "A", UNITS_PER_CASE);
+  uri = sscc_uri (sscc);
+  open_sscc = fill_case (f, "B", 2);
+
+  /* The newcomer passes the rules of a scan. */
+  correct_refused (f, AGG_ACTION_REPLACE_UNIT, a03, wrong_lot, AGG_OUTCOME_WRONG_LOT);
+  correct_refused (f, AGG_ACTION_REPLACE_UNIT, a03, a04, AGG_OUTCOME_DUPLICATE_IN_THIS_CASE);
+  correct_refused (f, AGG_ACTION_REPLACE_UNIT, a03, NULL, AGG_OUTCOME_BAD_REQUEST);
+
+  /* In a closed case: the old unit out, the new one in, both announced. */
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_REPLACE_UNIT, a03, x01, FALSE);
+  assert_text (unit_status (f, "A03"), "removed");
+  g_assert_null (case_of (f, "A03"));
+  assert_text (unit_status (f, "X01"), "aggregated");
+  assert_text (case_of (f, "X01"), sscc);
+  assert_text (db_text (f, "SELECT announced FROM units WHERE serial = 'X01'", NULL), "1");
+  g_assert_cmpint (units_in (f, sscc), ==, UNITS_PER_CASE);
+  {
+    g_autoptr(AuditRow) row = assert_signed_audit (f, "unit.replace", a03, "test correction");
+    g_autofree char *x01_key = unit_key ("X01");
+
+    g_assert_cmpstr (row->new_value, ==, x01_key);
+  }
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 2);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "DELETE", "unpacking", NULL,
+                uri, (const char *[]) { a03_uri, NULL });
+  assert_event (g_ptr_array_index (events, 1), "AggregationEvent", "ADD", "packing",
+                "in_progress", uri, (const char *[]) { x01_uri, NULL });
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* In an open case the close announces the newcomer later. */
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_REPLACE_UNIT, b01, x02, FALSE);
+  assert_text (unit_status (f, "B01"), "removed");
+  assert_text (case_of (f, "X02"), open_sscc);
+  assert_text (db_text (f, "SELECT announced FROM units WHERE serial = 'X02'", NULL), "0");
+  g_assert_cmpint (last_id (f, "events"), ==, last_event);
+
+  /* The unit replaced is no longer in a case to be replaced. */
+  correct_refused (f, AGG_ACTION_REPLACE_UNIT, a03, x02, AGG_OUTCOME_INVALID_STATE);
+}
+
+static void
+test_unpack (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) uris = unit_uris ("A", 1, UNITS_PER_CASE);
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *sscc = NULL;
+  g_autofree char *uri = NULL;
+  gint64 last_event;
+
+  login_and_start (f);
+  sscc = fill_case (f, "A", UNITS_PER_CASE);
+  uri = sscc_uri (sscc);
+
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_UNPACK, sscc, NULL, FALSE);
+  assert_text (container_status (f, sscc), "voided");
+  g_assert_cmpint (units_in (f, sscc), ==, 0);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM units WHERE status = 'removed'"
+                              " AND parent_id IS NULL AND announced = 0", NULL), ==,
+                   UNITS_PER_CASE);
+  {
+    g_autoptr(AuditRow) row = assert_signed_audit (f, "container.unpack", sscc,
+                                                   "test correction");
+
+    g_assert_cmpstr (row->old_value, ==, "12");
+  }
+
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 2);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "DELETE", "unpacking", NULL,
+                uri, (const char *const *) uris->pdata);
+  assert_event (g_ptr_array_index (events, 1), "ObjectEvent", "DELETE", "decommissioning",
+                "inactive", NULL, (const char *[]) { uri, NULL });
+
+  /* The SSCC is gone for good; the units go into a new case. */
+  correct_refused (f, AGG_ACTION_UNPACK, sscc, NULL, AGG_OUTCOME_INVALID_STATE);
+  result = scan_unit_ok (f, "A01");
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), !=, sscc);
+}
+
+/* Five cases: A–D on a closed pallet, E on an open one. */
+static char *
+build_two_pallets (Fixture  *f,
+                   char    **ssccs,
+                   char    **second)
+{
+  const char *prefixes[] = { "A", "B", "C", "D", "E" };
+  g_autoptr(AggResult) result = NULL;
+  char *pallet = NULL;
+
+  for (guint i = 0; i < 5; i++)
+    ssccs[i] = fill_case (f, prefixes[i], UNITS_PER_CASE);
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *label = case_label (ssccs[i]);
+
+      result = scan (f, label);
+      assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+      if (i == 0)
+        pallet = g_strdup (json_object_get_string_member (detail (result, "pallet"), "sscc"));
+      if (i == 4)
+        *second = g_strdup (json_object_get_string_member (detail (result, "pallet"), "sscc"));
+      g_clear_pointer (&result, agg_result_free);
+    }
+
+  assert_text (container_status (f, pallet), "closed");
+  assert_text (container_status (f, *second), "open");
+  return pallet;
+}
+
+static void
+test_remove_and_move_case (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(AggRequest) request = NULL;
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *first_uri = NULL;
+  g_autofree char *second_uri = NULL;
+  g_autofree char *second_label = NULL;
+  char *ssccs[5] = { NULL };
+  char *uris[5] = { NULL };
+  gint64 last_event;
+
+  login_and_start (f);
+  first = build_two_pallets (f, ssccs, &second);
+  first_uri = sscc_uri (first);
+  second_uri = sscc_uri (second);
+  second_label = case_label (second);
+  for (guint i = 0; i < 5; i++)
+    uris[i] = sscc_uri (ssccs[i]);
+
+  /* Case B off the closed pallet. */
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_REMOVE_CASE, ssccs[1], NULL, FALSE);
+  g_assert_null (parent_of (f, ssccs[1]));
+  assert_text (container_status (f, ssccs[1]), "closed");
+  g_assert_cmpint (units_in (f, ssccs[1]), ==, UNITS_PER_CASE);
+  {
+    g_autoptr(AuditRow) row = assert_signed_audit (f, "case.remove", ssccs[1],
+                                                   "test correction");
+
+    g_assert_cmpstr (row->old_value, ==, first);
+  }
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 1);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "DELETE", "unpacking", NULL,
+                first_uri, (const char *[]) { uris[1], NULL });
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* A case on no pallet cannot come off one. */
+  correct_refused (f, AGG_ACTION_REMOVE_CASE, ssccs[1], NULL, AGG_OUTCOME_INVALID_STATE);
+
+  /* Case A to the open pallet: taken back from the first, announced on
+   * the second only when it closes. */
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_MOVE_CASE, ssccs[0], second_label, FALSE);
+  assert_text (parent_of (f, ssccs[0]), second);
+  {
+    g_autoptr(AuditRow) row = assert_signed_audit (f, "case.move", ssccs[0], "test correction");
+
+    g_assert_cmpstr (row->old_value, ==, first);
+    g_assert_cmpstr (row->new_value, ==, second);
+  }
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 1);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "DELETE", "unpacking", NULL,
+                first_uri, (const char *[]) { uris[0], NULL });
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  correct_refused (f, AGG_ACTION_MOVE_CASE, ssccs[0], second_label,
+                   AGG_OUTCOME_DUPLICATE_IN_THIS_CASE);
+
+  /* The second pallet closes partial with A and E. */
+  last_event = last_id (f, "events");
+  request = agg_request_new (AGG_ACTION_CLOSE_PALLET);
+  request->reason = g_strdup ("last pallet");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_SIGNATURE_REQUIRED);
+  g_clear_pointer (&result, agg_result_free);
+  sign (request, "supervisor", "2222");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_clear_pointer (&result, agg_result_free);
+  assert_text (container_status (f, second), "closed");
+  assert_text (db_text (f, "SELECT partial_reason FROM containers WHERE sscc = ?", second, NULL),
+               "last pallet");
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 1);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "ADD", "packing",
+                "in_progress", second_uri, (const char *[]) { uris[0], uris[4], NULL });
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* Case C from one closed pallet to another: out of one, into the
+   * other, both in the outbox at once. */
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_MOVE_CASE, ssccs[2], second_label, FALSE);
+  assert_text (parent_of (f, ssccs[2]), second);
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 2);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "DELETE", "unpacking", NULL,
+                first_uri, (const char *[]) { uris[2], NULL });
+  assert_event (g_ptr_array_index (events, 1), "AggregationEvent", "ADD", "packing",
+                "in_progress", second_uri, (const char *[]) { uris[2], NULL });
+  g_assert_cmpint (db_int (f, "SELECT announced FROM containers WHERE sscc = ?", ssccs[2], NULL),
+                   ==, 1);
+
+  /* Where it goes must be a pallet. */
+  {
+    g_autofree char *case_b = case_label (ssccs[1]);
+
+    correct_refused (f, AGG_ACTION_MOVE_CASE, ssccs[3], case_b, AGG_OUTCOME_NOT_FOUND);
+  }
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_free (ssccs[i]);
+      g_free (uris[i]);
+    }
+}
+
+/* Moving a case onto a pallet is palletising it: an open case may not
+ * be put on one, whichever way it gets there. */
+static void
+test_move_open_case (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *full = NULL;
+  g_autofree char *open_case = NULL;
+  g_autofree char *pallet = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *pallet_label = NULL;
+
+  login_and_start (f);
+  full = fill_case (f, "A", UNITS_PER_CASE);
+  open_case = fill_case (f, "B", 3);
+  label = case_label (full);
+  result = scan (f, label);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  pallet = g_strdup (json_object_get_string_member (detail (result, "pallet"), "sscc"));
+  pallet_label = case_label (pallet);
+
+  correct_refused (f, AGG_ACTION_MOVE_CASE, open_case, pallet_label, AGG_OUTCOME_INVALID_STATE);
+  g_assert_null (parent_of (f, open_case));
+}
+
+static void
+test_reopen_case (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *sscc = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *a12 = unit_key ("A12");
+  g_autofree char *n01_uri = unit_uri ("N01");
+  gint64 last_event;
+
+  login_and_start (f);
+  sscc = fill_case (f, "A", UNITS_PER_CASE);
+  uri = sscc_uri (sscc);
+  correct_ok (f, AGG_ACTION_REMOVE_UNIT, a12, NULL, FALSE);
+
+  /* Only one case is open at a time. */
+  other = fill_case (f, "B", 1);
+  correct_refused (f, AGG_ACTION_REOPEN_CASE, sscc, NULL, AGG_OUTCOME_INVALID_STATE);
+  correct_ok (f, AGG_ACTION_UNPACK, other, NULL, FALSE);
+  correct_refused (f, AGG_ACTION_REOPEN_CASE, other, NULL, AGG_OUTCOME_INVALID_STATE);
+
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_REOPEN_CASE, sscc, NULL, FALSE);
+  assert_text (container_status (f, sscc), "open");
+  g_assert_null (db_text (f, "SELECT closed_at FROM containers WHERE sscc = ?", sscc, NULL));
+  {
+    g_autoptr(AuditRow) row = assert_signed_audit (f, "case.reopen", sscc, "test correction");
+
+    g_assert_cmpstr (row->old_value, ==, "closed");
+    g_assert_cmpstr (row->new_value, ==, "open");
+  }
+  g_assert_cmpint (last_id (f, "events"), ==, last_event);
+
+  /* An open case does not reopen. */
+  correct_refused (f, AGG_ACTION_REOPEN_CASE, sscc, NULL, AGG_OUTCOME_INVALID_STATE);
+
+  /* The next unit goes into it, completes it, and only it is announced. */
+  result = scan_unit_ok (f, "N01");
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), ==, sscc);
+  g_assert_true (json_object_get_boolean_member (result->details, "case_closed"));
+  assert_text (container_status (f, sscc), "closed");
+  g_assert_cmpint (units_in (f, sscc), ==, UNITS_PER_CASE);
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 1);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "ADD", "packing",
+                "in_progress", uri, (const char *[]) { n01_uri, NULL });
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM units WHERE parent_id IS NOT NULL"
+                              " AND announced = 0", NULL), ==, 0);
+}
+
+static void
+test_decommission (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) a_uris = unit_uris ("A", 2, UNITS_PER_CASE);
+  g_autoptr(GPtrArray) b_uris = unit_uris ("B", 1, UNITS_PER_CASE);
+  g_autoptr(GPtrArray) expected = g_ptr_array_new ();
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *first_uri = NULL;
+  g_autofree char *second_uri = NULL;
+  g_autofree char *a01 = unit_key ("A01");
+  g_autofree char *a01_uri = unit_uri ("A01");
+  gint64 last_event;
+
+  login_and_start (f);
+  first = fill_case (f, "A", UNITS_PER_CASE);
+  second = fill_case (f, "B", UNITS_PER_CASE);
+  first_uri = sscc_uri (first);
+  second_uri = sscc_uri (second);
+
+  /* A unit out of its closed case. */
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_DECOMMISSION, a01, NULL, FALSE);
+  assert_text (unit_status (f, "A01"), "decommissioned");
+  g_assert_null (case_of (f, "A01"));
+  {
+    g_autoptr(AuditRow) row = assert_signed_audit (f, "decommission", a01, "test correction");
+
+    g_assert_cmpstr (row->old_value, ==, "aggregated");
+    g_assert_cmpstr (row->new_value, ==, "decommissioned");
+  }
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 2);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "DELETE", "unpacking", NULL,
+                first_uri, (const char *[]) { a01_uri, NULL });
+  assert_event (g_ptr_array_index (events, 1), "ObjectEvent", "DELETE", "decommissioning",
+                "inactive", NULL, (const char *[]) { a01_uri, NULL });
+  g_clear_pointer (&events, g_ptr_array_unref);
+  correct_refused (f, AGG_ACTION_DECOMMISSION, a01, NULL, AGG_OUTCOME_INVALID_STATE);
+
+  /* A case with what it holds: everything goes. */
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_DECOMMISSION, first, NULL, TRUE);
+  assert_text (container_status (f, first), "decommissioned");
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM units WHERE serial LIKE 'A%'"
+                              " AND status = 'decommissioned' AND parent_id IS NULL", NULL), ==,
+                   UNITS_PER_CASE);
+  g_free (assert_signed_audit (f, "decommission", first, "test correction"));
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 2);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "DELETE", "unpacking", NULL,
+                first_uri, (const char *const *) a_uris->pdata);
+  g_ptr_array_add (expected, first_uri);
+  for (guint i = 0; i < a_uris->len - 1; i++)
+    g_ptr_array_add (expected, g_ptr_array_index (a_uris, i));
+  g_ptr_array_add (expected, NULL);
+  assert_event (g_ptr_array_index (events, 1), "ObjectEvent", "DELETE", "decommissioning",
+                "inactive", NULL, (const char *const *) expected->pdata);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  correct_refused (f, AGG_ACTION_DECOMMISSION, first, NULL, AGG_OUTCOME_INVALID_STATE);
+
+  /* A case without: its units come out, still good. */
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_DECOMMISSION, second, NULL, FALSE);
+  assert_text (container_status (f, second), "decommissioned");
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM units WHERE serial LIKE 'B%'"
+                              " AND status = 'removed' AND parent_id IS NULL", NULL), ==,
+                   UNITS_PER_CASE);
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 2);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "DELETE", "unpacking", NULL,
+                second_uri, (const char *const *) b_uris->pdata);
+  assert_event (g_ptr_array_index (events, 1), "ObjectEvent", "DELETE", "decommissioning",
+                "inactive", NULL, (const char *[]) { second_uri, NULL });
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  /* Those units may be packed again; the decommissioned ones may not. */
+  result = scan_unit_ok (f, "B01");
+  g_clear_pointer (&result, agg_result_free);
+  {
+    g_autofree char *code = unit_data ("A02");
+
+    result = scan_rejected (f, code, AGG_OUTCOME_UNIT_DECOMMISSIONED);
+  }
+}
+
+static void
+test_destroy (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) expected = g_ptr_array_new ();
+  g_autoptr(GPtrArray) b_uris = unit_uris ("B", 1, UNITS_PER_CASE);
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *open_case = NULL;
+  g_autofree char *full = NULL;
+  g_autofree char *full_uri = NULL;
+  g_autofree char *a01 = unit_key ("A01");
+  g_autofree char *a01_uri = unit_uri ("A01");
+  gint64 last_event;
+
+  login_and_start (f);
+  open_case = fill_case (f, "A", 3);
+
+  /* A unit from an open case: nothing announced to take back. */
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_DESTROY, a01, NULL, FALSE);
+  assert_text (unit_status (f, "A01"), "destroyed");
+  g_assert_null (case_of (f, "A01"));
+  g_free (assert_signed_audit (f, "destroy", a01, "test correction"));
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 1);
+  assert_event (g_ptr_array_index (events, 0), "ObjectEvent", "DELETE", "destroying",
+                "destroyed", NULL, (const char *[]) { a01_uri, NULL });
+  g_clear_pointer (&events, g_ptr_array_unref);
+
+  {
+    g_autofree char *code = unit_data ("A01");
+
+    result = scan_rejected (f, code, AGG_OUTCOME_UNIT_DECOMMISSIONED);
+    g_clear_pointer (&result, agg_result_free);
+  }
+
+  /* A full case with its contents. */
+  for (guint i = 4; i <= UNITS_PER_CASE + 1; i++)
+    {
+      g_autofree char *serial = serial_name ("A", i);
+
+      result = scan_unit_ok (f, serial);
+      g_clear_pointer (&result, agg_result_free);
+    }
+  assert_text (container_status (f, open_case), "closed");
+  full = fill_case (f, "B", UNITS_PER_CASE);
+  full_uri = sscc_uri (full);
+
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_DESTROY, full, NULL, TRUE);
+  assert_text (container_status (f, full), "destroyed");
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM units WHERE serial LIKE 'B%'"
+                              " AND status = 'destroyed' AND parent_id IS NULL", NULL), ==,
+                   UNITS_PER_CASE);
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 2);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "DELETE", "unpacking", NULL,
+                full_uri, (const char *const *) b_uris->pdata);
+  g_ptr_array_add (expected, full_uri);
+  for (guint i = 0; i < b_uris->len - 1; i++)
+    g_ptr_array_add (expected, g_ptr_array_index (b_uris, i));
+  g_ptr_array_add (expected, NULL);
+  assert_event (g_ptr_array_index (events, 1), "ObjectEvent", "DELETE", "destroying",
+                "destroyed", NULL, (const char *const *) expected->pdata);
+  correct_refused (f, AGG_ACTION_DESTROY, full, NULL, AGG_OUTCOME_INVALID_STATE);
+}
+
+static void
+test_sample (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *sscc = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *a04 = unit_key ("A04");
+  g_autofree char *a04_uri = unit_uri ("A04");
+  g_autofree char *code = unit_data ("A04");
+  gint64 last_event;
+
+  login_and_start (f);
+  sscc = fill_case (f, "A", UNITS_PER_CASE);
+  uri = sscc_uri (sscc);
+
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_SAMPLE, a04, NULL, FALSE);
+  assert_text (unit_status (f, "A04"), "sampled");
+  g_assert_null (case_of (f, "A04"));
+  g_assert_cmpint (units_in (f, sscc), ==, UNITS_PER_CASE - 1);
+  {
+    g_autoptr(AuditRow) row = assert_signed_audit (f, "unit.sample", a04, "test correction");
+
+    g_assert_cmpstr (row->new_value, ==, "sampled");
+  }
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 2);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "DELETE", "unpacking", NULL,
+                uri, (const char *[]) { a04_uri, NULL });
+  assert_event (g_ptr_array_index (events, 1), "ObjectEvent", "OBSERVE", "sampling",
+                "non_sellable_other", NULL, (const char *[]) { a04_uri, NULL });
+
+  /* A sample is not packed again, nor sampled twice. */
+  result = scan_rejected (f, code, AGG_OUTCOME_UNIT_DECOMMISSIONED);
+  correct_refused (f, AGG_ACTION_SAMPLE, a04, NULL, AGG_OUTCOME_INVALID_STATE);
+  correct_refused (f, AGG_ACTION_SAMPLE, sscc, NULL, AGG_OUTCOME_BAD_REQUEST);
+}
+
+static void
+test_void_label (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *full = NULL;
+  g_autofree char *empty = NULL;
+  g_autofree char *empty_uri = NULL;
+  g_autofree char *b01 = unit_key ("B01");
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gint64 last_event;
+
+  login_and_start (f);
+  full = fill_case (f, "A", UNITS_PER_CASE);
+
+  /* A label on a full case stays. */
+  correct_refused (f, AGG_ACTION_VOID_LABEL, full, NULL, AGG_OUTCOME_INVALID_STATE);
+  assert_text (container_status (f, full), "closed");
+
+  /* An empty one goes: open a case, take its only unit out. */
+  empty = fill_case (f, "B", 1);
+  empty_uri = sscc_uri (empty);
+  correct_ok (f, AGG_ACTION_REMOVE_UNIT, b01, NULL, FALSE);
+  g_assert_cmpint (units_in (f, empty), ==, 0);
+
+  /* Empty, it cannot be closed either. */
+  before = db_state (f);
+  result = simple (f, AGG_ACTION_CLOSE_CASE, NULL);
+  assert_outcome (result, AGG_OUTCOME_INVALID_STATE);
+  g_clear_pointer (&result, agg_result_free);
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+
+  last_event = last_id (f, "events");
+  correct_ok (f, AGG_ACTION_VOID_LABEL, empty, NULL, FALSE);
+  assert_text (container_status (f, empty), "voided");
+  {
+    g_autoptr(AuditRow) row = assert_signed_audit (f, "label.void", empty, "test correction");
+
+    g_assert_cmpstr (row->old_value, ==, "open");
+    g_assert_cmpstr (row->new_value, ==, "voided");
+  }
+  events = events_after (f, last_event);
+  g_assert_cmpuint (events->len, ==, 1);
+  assert_event (g_ptr_array_index (events, 0), "ObjectEvent", "DELETE", "decommissioning",
+                "inactive", NULL, (const char *[]) { empty_uri, NULL });
+  correct_refused (f, AGG_ACTION_VOID_LABEL, empty, NULL, AGG_OUTCOME_INVALID_STATE);
+  correct_refused (f, AGG_ACTION_REPRINT_LABEL, empty, NULL, AGG_OUTCOME_INVALID_STATE);
+
+  /* The next unit gets a new case, never the voided SSCC. */
+  result = scan_unit_ok (f, "B02");
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), !=, empty);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), !=, full);
+}
+
+static void
+test_reprint_label (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *sscc = NULL;
+  g_autofree char *label = NULL;
+  gint64 n_events;
+
+  login_and_start (f);
+  sscc = fill_case (f, "A", UNITS_PER_CASE);
+  label = case_label (sscc);
+  n_events = count_rows (f, "events");
+
+  correct_ok (f, AGG_ACTION_REPRINT_LABEL, sscc, NULL, FALSE);
+  g_assert_cmpint (db_int (f, "SELECT reprints FROM containers WHERE sscc = ?", sscc, NULL), ==, 1);
+  {
+    g_autoptr(AuditRow) row = assert_signed_audit (f, "label.reprint", sscc, "test correction");
+
+    g_assert_cmpstr (row->new_value, ==, "reprint");
+  }
+
+  /* Any form of the code names it; a reprint changes nothing else. */
+  correct_ok (f, AGG_ACTION_REPRINT_LABEL, label, NULL, FALSE);
+  g_assert_cmpint (db_int (f, "SELECT reprints FROM containers WHERE sscc = ?", sscc, NULL), ==, 2);
+  assert_text (container_status (f, sscc), "closed");
+  g_assert_cmpint (count_rows (f, "events"), ==, n_events);
+
+  {
+    g_autofree char *unit = unit_key ("A01");
+
+    correct_refused (f, AGG_ACTION_REPRINT_LABEL, unit, NULL, AGG_OUTCOME_BAD_REQUEST);
+  }
+}
+
+/* Every correction wants a reason, signed or not. */
+static void
+test_corrections_need_reason (Fixture       *f,
+                              gconstpointer  data)
+{
+  static const AggAction actions[] = {
+    AGG_ACTION_REMOVE_UNIT, AGG_ACTION_REPLACE_UNIT, AGG_ACTION_UNPACK,
+    AGG_ACTION_REMOVE_CASE, AGG_ACTION_MOVE_CASE, AGG_ACTION_REOPEN_CASE,
+    AGG_ACTION_DECOMMISSION, AGG_ACTION_DESTROY, AGG_ACTION_SAMPLE,
+    AGG_ACTION_VOID_LABEL, AGG_ACTION_REPRINT_LABEL,
+  };
+  g_autofree char *sscc = NULL;
+  g_autofree char *pallet = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *a01 = unit_key ("A01");
+  g_autofree char *x01 = unit_data ("X01");
+  gint64 n_audit;
+
+  login_and_start (f);
+  sscc = fill_case (f, "A", UNITS_PER_CASE);
+  {
+    g_autofree char *label = case_label (sscc);
+    g_autoptr(AggResult) result = scan (f, label);
+
+    assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+    pallet = case_label (json_object_get_string_member (detail (result, "pallet"), "sscc"));
+  }
+  before = db_state (f);
+  n_audit = count_rows (f, "audit");
+
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    {
+      gboolean on_unit = actions[i] == AGG_ACTION_REMOVE_UNIT ||
+                         actions[i] == AGG_ACTION_REPLACE_UNIT ||
+                         actions[i] == AGG_ACTION_SAMPLE ||
+                         actions[i] == AGG_ACTION_DECOMMISSION;
+
+      for (guint empty = 0; empty < 2; empty++)
+        {
+          g_autoptr(AggRequest) request = correction_new (actions[i], on_unit ? a01 : sscc,
+                                                          empty ? "" : NULL);
+          g_autoptr(AggResult) result = NULL;
+          g_autofree char *after = NULL;
+
+          if (actions[i] == AGG_ACTION_REPLACE_UNIT)
+            request->code2 = g_strdup (x01);
+          if (actions[i] == AGG_ACTION_MOVE_CASE)
+            request->code2 = g_strdup (pallet);
+          sign (request, "supervisor", "2222");
+          result = execute (f, request);
+          assert_outcome (result, AGG_OUTCOME_BAD_REQUEST);
+          after = db_state (f);
+          g_assert_cmpstr (after, ==, before);
+        }
+    }
+  g_assert_cmpint (count_rows (f, "audit"), ==, n_audit);
+}
+
+/* No unit in two cases */
+
+static void
+test_schema_one_case_per_unit (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sscc = NULL;
+  g_autofree char *insert = NULL;
+  sqlite3 *db = NULL;
+  gpointer ok;
+  gint64 case_id;
+  int rc;
+
+  login_and_start (f);
+  sscc = fill_case (f, "A", 2);
+  case_id = db_int (f, "SELECT id FROM containers WHERE sscc = ?", sscc, NULL);
+
+  rc = sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READWRITE, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  sqlite3_extended_result_codes (db, 1);
+
+  /* The same GTIN and serial twice, even outside any case. */
+  rc = sqlite3_exec (db, "INSERT INTO units (gtin, serial, order_id, status, scanned_at)"
+                         " VALUES ('" GTIN "', 'A01', '" ORDER "', 'removed', 'now')",
+                     NULL, NULL, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_CONSTRAINT_UNIQUE);
+
+  /* Aggregated means in exactly one case, and in a case means aggregated. */
+  rc = sqlite3_exec (db, "INSERT INTO units (gtin, serial, order_id, status, scanned_at)"
+                         " VALUES ('" GTIN "', 'Z01', '" ORDER "', 'aggregated', 'now')",
+                     NULL, NULL, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_CONSTRAINT_CHECK);
+  rc = sqlite3_exec (db, "UPDATE units SET status = 'removed' WHERE serial = 'A01'",
+                     NULL, NULL, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_CONSTRAINT_CHECK);
+  insert = g_strdup_printf ("INSERT INTO units (gtin, serial, order_id, status, parent_id,"
+                            " scanned_at) VALUES ('" GTIN "', 'A02', '" ORDER "', 'aggregated',"
+                            " %" G_GINT64_FORMAT ", 'now')", case_id);
+  rc = sqlite3_exec (db, insert, NULL, NULL, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_CONSTRAINT_UNIQUE);
+
+  /* Only cases have parents. */
+  rc = sqlite3_exec (db, "UPDATE containers SET parent_id = id WHERE kind = 'case'",
+                     NULL, NULL, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_OK);
+  rc = sqlite3_exec (db, "UPDATE containers SET parent_id = NULL", NULL, NULL, NULL);
+  g_assert_cmpint (rc, ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  /* The store reports the same refusal as a constraint error. */
+  ok = agg_store_run_sync (f->store, AGG_STORE_WRITE, exec_job,
+                           (gpointer) "INSERT INTO units (gtin, serial, order_id, status,"
+                                      " scanned_at) VALUES ('" GTIN "', 'A02', '" ORDER "',"
+                                      " 'removed', 'now')", &error);
+  g_assert_error (error, AGG_STORE_ERROR, AGG_STORE_ERROR_CONSTRAINT);
+  g_assert_null (ok);
+
+  g_assert_cmpint (count_rows (f, "units"), ==, 2);
+  g_assert_cmpint (units_in (f, sscc), ==, 2);
+}
+
+/* Reconciliation and the close of an order */
+
+static JsonObject *
+figures_of (const AggResult *result)
+{
+  return detail (result, "reconciliation");
+}
+
+static void
+test_reconcile_and_close (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(AggRequest) request = NULL;
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *full = NULL;
+  g_autofree char *partial = NULL;
+  g_autofree char *open_case = NULL;
+  g_autofree char *pallet = NULL;
+  g_autofree char *c01 = unit_key ("C01");
+  g_autofree char *c02 = unit_key ("C02");
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  JsonObject *figures;
+  JsonObject *by_reason;
+
+  login_and_start (f);
+
+  /* A full case on a pallet still open. */
+  full = fill_case (f, "A", UNITS_PER_CASE);
+  {
+    g_autofree char *label = case_label (full);
+
+    result = scan (f, label);
+    assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+    pallet = g_strdup (json_object_get_string_member (detail (result, "pallet"), "sscc"));
+    g_clear_pointer (&result, agg_result_free);
+  }
+
+  /* A partial case, signed off. */
+  partial = fill_case (f, "B", 5);
+  request = agg_request_new (AGG_ACTION_CLOSE_CASE);
+  request->reason = g_strdup ("short run");
+  sign (request, "supervisor", "2222");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_clear_pointer (&result, agg_result_free);
+  g_clear_pointer (&request, agg_request_free);
+
+  /* Three refused scans. */
+  {
+    g_autofree char *lot1 = unit_data_full (GTIN, EXPIRY, "DEMO02", "R01");
+    g_autofree char *lot2 = unit_data_full (GTIN, EXPIRY, "DEMO03", "R02");
+
+    result = scan_rejected (f, lot1, AGG_OUTCOME_WRONG_LOT);
+    g_clear_pointer (&result, agg_result_free);
+    result = scan_rejected (f, lot2, AGG_OUTCOME_WRONG_LOT);
+    g_clear_pointer (&result, agg_result_free);
+    result = scan_rejected (f, "hello", AGG_OUTCOME_NOT_GS1);
+    g_clear_pointer (&result, agg_result_free);
+  }
+
+  /* An open case that loses one unit to QC and one to decommissioning. */
+  open_case = fill_case (f, "C", 2);
+  correct_ok (f, AGG_ACTION_SAMPLE, c01, NULL, FALSE);
+  correct_ok (f, AGG_ACTION_DECOMMISSION, c02, NULL, FALSE);
+
+  result = simple (f, AGG_ACTION_RECONCILE, NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  figures = figures_of (result);
+  g_assert_cmpstr (json_object_get_string_member (figures, "order"), ==, ORDER);
+  g_assert_cmpint (json_object_get_int_member (figures, "planned"), ==, 480);
+  g_assert_cmpint (json_object_get_int_member (figures, "aggregated"), ==, 17);
+  g_assert_cmpint (json_object_get_int_member (figures, "in_full_cases"), ==, 12);
+  g_assert_cmpint (json_object_get_int_member (figures, "in_partial_cases"), ==, 5);
+  g_assert_cmpint (json_object_get_int_member (figures, "on_pallets"), ==, 12);
+  g_assert_cmpint (json_object_get_int_member (figures, "sampled"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (figures, "decommissioned"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (figures, "rejected"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (figures, "open_containers"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (figures, "cases"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (figures, "pallets"), ==, 0);
+  by_reason = json_object_get_object_member (figures, "rejected_by_reason");
+  g_assert_nonnull (by_reason);
+  g_assert_cmpuint (json_object_get_size (by_reason), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (by_reason, "WRONG_LOT"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (by_reason, "NOT_GS1"), ==, 1);
+  g_clear_pointer (&result, agg_result_free);
+
+  /* The same by order number. */
+  result = simple (f, AGG_ACTION_RECONCILE, ORDER);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpint (json_object_get_int_member (figures_of (result), "aggregated"), ==, 17);
+  g_clear_pointer (&result, agg_result_free);
+  result = simple (f, AGG_ACTION_RECONCILE, "WO-NOPE");
+  assert_outcome (result, AGG_OUTCOME_NOT_FOUND);
+  g_clear_pointer (&result, agg_result_free);
+
+  before = db_state (f);
+
+  /* No reason, no close. */
+  request = agg_request_new (AGG_ACTION_CLOSE_ORDER);
+  sign (request, "supervisor", "2222");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_BAD_REQUEST);
+  g_clear_pointer (&result, agg_result_free);
+
+  /* Open containers first. */
+  request->reason = g_strdup ("lot finished");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_OPEN_CONTAINERS);
+  g_assert_cmpint (json_object_get_int_member (figures_of (result), "open_containers"), ==, 2);
+  g_clear_pointer (&result, agg_result_free);
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+  g_clear_pointer (&after, g_free);
+
+  correct_ok (f, AGG_ACTION_VOID_LABEL, open_case, NULL, FALSE);
+  {
+    g_autoptr(AggRequest) close = agg_request_new (AGG_ACTION_CLOSE_PALLET);
+
+    close->reason = g_strdup ("lot finished");
+    sign (close, "supervisor", "2222");
+    result = execute (f, close);
+    assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+    g_clear_pointer (&result, agg_result_free);
+  }
+  g_clear_pointer (&before, g_free);
+  before = db_state (f);
+
+  /* Unsigned: the reconciliation comes with what the signature means. */
+  g_clear_pointer (&request->signer, g_free);
+  g_clear_pointer (&request->signer_pin, g_free);
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_SIGNATURE_REQUIRED);
+  g_assert_cmpstr (json_object_get_string_member (result->details, "meaning"), !=, "");
+  g_assert_cmpint (json_object_get_int_member (figures_of (result), "open_containers"), ==, 0);
+  g_clear_pointer (&result, agg_result_free);
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+  assert_text (db_text (f, "SELECT status FROM work_orders WHERE id = ?", ORDER, NULL), "running");
+
+  sign (request, "operator", "1111");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_NOT_PERMITTED);
+  g_clear_pointer (&result, agg_result_free);
+
+  sign (request, "supervisor", "2222");
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  figures = figures_of (result);
+  g_assert_cmpint (json_object_get_int_member (figures, "aggregated"), ==, 17);
+  g_assert_cmpint (json_object_get_int_member (figures, "pallets"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (figures, "open_containers"), ==, 0);
+  g_clear_pointer (&result, agg_result_free);
+
+  assert_text (db_text (f, "SELECT status FROM work_orders WHERE id = ?", ORDER, NULL), "closed");
+  g_assert_nonnull (db_text (f, "SELECT closed_at FROM work_orders WHERE id = ?", ORDER, NULL));
+  {
+    g_autoptr(AuditRow) row = assert_signed_audit (f, "order.reconciliation", ORDER,
+                                                   "lot finished");
+    g_autoptr(JsonNode) node = json_from_string (row->new_value, NULL);
+
+    g_assert_nonnull (node);
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "aggregated"), ==,
+                     17);
+  }
+  {
+    g_autoptr(AuditRow) row = audit_find (f, "order.status", ORDER);
+
+    g_assert_nonnull (row);
+    g_assert_cmpstr (row->old_value, ==, "running");
+    g_assert_cmpstr (row->new_value, ==, "closed");
+  }
+
+  /* Closed is closed. */
+  result = scan_unit (f, "D01");
+  assert_outcome (result, AGG_OUTCOME_NO_RUNNING_ORDER);
+  g_clear_pointer (&result, agg_result_free);
+  g_free (request->code);
+  request->code = g_strdup (ORDER);
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_INVALID_STATE);
+  g_clear_pointer (&result, agg_result_free);
+  result = simple (f, AGG_ACTION_START_ORDER, ORDER);
+  assert_outcome (result, AGG_OUTCOME_INVALID_STATE);
+}
+
+/* The record */
+
+static AggResult *
+show (Fixture    *f,
+      const char *code)
+{
+  return simple (f, AGG_ACTION_SHOW, code);
+}
+
+static void
+test_show (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *sscc = NULL;
+  g_autofree char *pallet = NULL;
+  g_autofree char *key = unit_key ("A03");
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  JsonObject *record;
+  JsonArray *array;
+  JsonObject *item;
+  gboolean aggregated = FALSE;
+
+  login_and_start (f);
+  sscc = fill_case (f, "A", UNITS_PER_CASE);
+  {
+    g_autofree char *label = case_label (sscc);
+
+    result = scan (f, label);
+    assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+    pallet = g_strdup (json_object_get_string_member (detail (result, "pallet"), "sscc"));
+    g_clear_pointer (&result, agg_result_free);
+  }
+  {
+    g_autofree char *wrong = unit_data_full (GTIN, EXPIRY, "DEMO02", "R01");
+
+    result = scan_rejected (f, wrong, AGG_OUTCOME_WRONG_LOT);
+    g_clear_pointer (&result, agg_result_free);
+  }
+
+  /* The record is open to anyone, and reading it writes nothing. */
+  simple_ok (f, AGG_ACTION_LOGOUT, NULL);
+  before = db_state (f);
+
+  /* A unit: where it is, up to the pallet, and what happened to it. */
+  result = show (f, key);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  record = detail (result, "record");
+  g_assert_cmpstr (json_object_get_string_member (record, "kind"), ==, "unit");
+  g_assert_cmpstr (json_object_get_string_member (record, "gtin"), ==, GTIN);
+  g_assert_cmpstr (json_object_get_string_member (record, "serial"), ==, "A03");
+  g_assert_cmpstr (json_object_get_string_member (record, "status"), ==, "aggregated");
+  g_assert_cmpstr (json_object_get_string_member (record, "lot"), ==, LOT);
+  g_assert_cmpstr (json_object_get_string_member (record, "order"), ==, ORDER);
+  array = json_object_get_array_member (record, "parents");
+  g_assert_cmpuint (json_array_get_length (array), ==, 2);
+  item = json_array_get_object_element (array, 0);
+  g_assert_cmpstr (json_object_get_string_member (item, "kind"), ==, "case");
+  g_assert_cmpstr (json_object_get_string_member (item, "sscc"), ==, sscc);
+  item = json_array_get_object_element (array, 1);
+  g_assert_cmpstr (json_object_get_string_member (item, "kind"), ==, "pallet");
+  g_assert_cmpstr (json_object_get_string_member (item, "sscc"), ==, pallet);
+  array = json_object_get_array_member (record, "history");
+  g_assert_cmpuint (json_array_get_length (array), >=, 1);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      item = json_array_get_object_element (array, i);
+      if (g_strcmp0 (json_object_get_string_member (item, "action"), "unit.aggregate") == 0)
+        {
+          aggregated = TRUE;
+          g_assert_cmpstr (json_object_get_string_member (item, "new"), ==, sscc);
+          g_assert_cmpstr (json_object_get_string_member (item, "user"), ==, "operator");
+        }
+    }
+  g_assert_true (aggregated);
+  g_clear_pointer (&result, agg_result_free);
+
+  /* Its case, by the digits of its label: twelve units, on the pallet. */
+  result = show (f, sscc);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  record = detail (result, "record");
+  g_assert_cmpstr (json_object_get_string_member (record, "kind"), ==, "case");
+  g_assert_cmpstr (json_object_get_string_member (record, "status"), ==, "closed");
+  g_assert_cmpint (json_object_get_int_member (record, "count"), ==, UNITS_PER_CASE);
+  g_assert_cmpstr (json_object_get_string_member (record, "parent"), ==, pallet);
+  array = json_object_get_array_member (record, "children");
+  g_assert_cmpuint (json_array_get_length (array), ==, UNITS_PER_CASE);
+  for (guint i = 0; i < UNITS_PER_CASE; i++)
+    {
+      g_autofree char *serial = serial_name ("A", i + 1);
+
+      item = json_array_get_object_element (array, i);
+      g_assert_cmpstr (json_object_get_string_member (item, "serial"), ==, serial);
+      g_assert_cmpstr (json_object_get_string_member (item, "status"), ==, "aggregated");
+    }
+  array = json_object_get_array_member (record, "parents");
+  g_assert_cmpuint (json_array_get_length (array), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 0),
+                                                  "sscc"), ==, pallet);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (record, "history")), >=,
+                    2);
+  g_clear_pointer (&result, agg_result_free);
+
+  /* The pallet, by its bracketed code: its case with its units. */
+  {
+    g_autofree char *code = g_strconcat ("(00)", pallet, NULL);
+
+    result = show (f, code);
+  }
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  record = detail (result, "record");
+  g_assert_cmpstr (json_object_get_string_member (record, "kind"), ==, "pallet");
+  g_assert_cmpstr (json_object_get_string_member (record, "status"), ==, "open");
+  g_assert_cmpint (json_object_get_int_member (record, "count"), ==, 1);
+  array = json_object_get_array_member (record, "children");
+  g_assert_cmpuint (json_array_get_length (array), ==, 1);
+  item = json_array_get_object_element (array, 0);
+  g_assert_cmpstr (json_object_get_string_member (item, "sscc"), ==, sscc);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (item, "children")), ==,
+                    UNITS_PER_CASE);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (record, "parents")), ==,
+                    0);
+  g_clear_pointer (&result, agg_result_free);
+
+  /* A unit only ever refused: why. */
+  {
+    g_autofree char *code = unit_key ("R01");
+
+    result = show (f, code);
+  }
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  record = detail (result, "record");
+  g_assert_cmpstr (json_object_get_string_member (record, "status"), ==, "rejected");
+  array = json_object_get_array_member (record, "rejections");
+  g_assert_cmpuint (json_array_get_length (array), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (array, 0),
+                                                  "outcome"), ==, "WRONG_LOT");
+  g_clear_pointer (&result, agg_result_free);
+
+  /* What the station never saw. */
+  {
+    g_autofree char *code = unit_key ("NOPE");
+    g_autofree char *unknown = agg_gs1_sscc_make ("0950601", 0, 7, NULL);
+
+    result = show (f, code);
+    assert_outcome (result, AGG_OUTCOME_NOT_FOUND);
+    g_clear_pointer (&result, agg_result_free);
+    result = show (f, unknown);
+    assert_outcome (result, AGG_OUTCOME_NOT_FOUND);
+    g_clear_pointer (&result, agg_result_free);
+    result = show (f, "hello");
+    assert_outcome (result, AGG_OUTCOME_NOT_FOUND);
+    g_clear_pointer (&result, agg_result_free);
+  }
+
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+}
+
+/* From a main loop */
+
+typedef struct
+{
+  GMainLoop *loop;
+  GThread   *thread;
+  AggResult *result;
+  gboolean   called;
+} AsyncData;
+
+static void
+execute_cb (GObject      *source,
+            GAsyncResult *res,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  AsyncData *async = user_data;
+
+  /* Delivered in the caller's context, on the caller's thread. */
+  g_assert_true (g_thread_self () == async->thread);
+  g_assert_true (g_main_context_is_owner (g_main_context_default ()));
+  g_assert_true (AGG_IS_LINE (source));
+
+  async->called = TRUE;
+  async->result = agg_line_execute_finish (AGG_LINE (source), res, &error);
+  g_assert_no_error (error);
+  g_main_loop_quit (async->loop);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  g_error ("no answer from the line");
+  return G_SOURCE_REMOVE;
+}
+
+static AggResult *
+execute_async (Fixture          *f,
+               const AggRequest *request)
+{
+  AsyncData async = { g_main_loop_new (NULL, FALSE), g_thread_self (), NULL, FALSE };
+  guint timeout = g_timeout_add_seconds (30, timeout_cb, NULL);
+
+  agg_line_execute_async (f->line, request, NULL, execute_cb, &async);
+  /* Never before the loop runs. */
+  g_assert_false (async.called);
+  g_main_loop_run (async.loop);
+  g_source_remove (timeout);
+  g_main_loop_unref (async.loop);
+
+  g_assert_true (async.called);
+  g_assert_nonnull (async.result);
+  return async.result;
+}
+
+static void
+test_async (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(AggRequest) login_request = agg_request_new (AGG_ACTION_LOGIN);
+  g_autoptr(AggRequest) start = agg_request_new (AGG_ACTION_START_ORDER);
+  g_autoptr(AggRequest) scan_request = agg_request_new (AGG_ACTION_SCAN);
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *code = unit_data ("A01");
+
+  login_request->user = g_strdup ("operator");
+  login_request->pin = g_strdup ("1111");
+  result = execute_async (f, login_request);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (agg_line_get_username (f->line), ==, "operator");
+  g_clear_pointer (&result, agg_result_free);
+
+  start->code = g_strdup (ORDER);
+  result = execute_async (f, start);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_clear_pointer (&result, agg_result_free);
+
+  scan_request->data = g_strdup (code);
+  scan_request->data_len = strlen (code);
+  result = execute_async (f, scan_request);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "unit"), "serial"), ==, "A01");
+  g_clear_pointer (&result, agg_result_free);
+  assert_text (unit_status (f, "A01"), "aggregated");
+
+  /* A refusal arrives the same way, and is logged. */
+  result = execute_async (f, scan_request);
+  assert_outcome (result, AGG_OUTCOME_DUPLICATE_IN_THIS_CASE);
+  g_assert_cmpint (count_rows (f, "rejects"), ==, 1);
+}
+
+#define ADD_TEST(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  ADD_TEST ("/line/session/login", test_login);
+  ADD_TEST ("/line/session/lockout", test_lockout);
+  ADD_TEST ("/line/session/badge", test_badge);
+  ADD_TEST ("/line/session/idle-timeout", test_idle_timeout);
+  ADD_TEST ("/line/order/start", test_start_order);
+  ADD_TEST ("/line/rules/refusals", test_rules);
+  ADD_TEST ("/line/rules/already-aggregated", test_already_aggregated);
+  ADD_TEST ("/line/rules/unit-decommissioned", test_unit_decommissioned);
+  ADD_TEST ("/line/rules/expired", test_expired);
+  ADD_TEST ("/line/rules/not-commissioned", test_not_commissioned);
+  ADD_TEST ("/line/rules/case-full", test_case_full);
+  ADD_TEST ("/line/rules/no-open-case", test_no_open_case);
+  ADD_TEST ("/line/rules/sscc-exhausted", test_sscc_exhausted);
+  ADD_TEST ("/line/rules/product-options", test_product_options);
+  ADD_TEST ("/line/signatures", test_signatures);
+  ADD_TEST ("/line/case/auto-close", test_case_auto_close);
+  ADD_TEST ("/line/case/partial-close", test_partial_close);
+  ADD_TEST ("/line/pallet/build", test_pallet);
+  ADD_TEST ("/line/correct/remove-unit", test_remove_unit);
+  ADD_TEST ("/line/correct/replace-unit", test_replace_unit);
+  ADD_TEST ("/line/correct/unpack", test_unpack);
+  ADD_TEST ("/line/correct/remove-and-move-case", test_remove_and_move_case);
+  ADD_TEST ("/line/correct/reopen-case", test_reopen_case);
+  ADD_TEST ("/line/correct/decommission", test_decommission);
+  ADD_TEST ("/line/correct/destroy", test_destroy);
+  ADD_TEST ("/line/correct/sample", test_sample);
+  ADD_TEST ("/line/correct/void-label", test_void_label);
+  ADD_TEST ("/line/correct/reprint-label", test_reprint_label);
+  ADD_TEST ("/line/correct/need-reason", test_corrections_need_reason);
+  ADD_TEST ("/line/schema/one-case-per-unit", test_schema_one_case_per_unit);
+  ADD_TEST ("/line/order/reconcile-and-close", test_reconcile_and_close);
+  ADD_TEST ("/line/show", test_show);
+  ADD_TEST ("/line/async", test_async);
+  ADD_TEST ("/line/pallet/bare-sscc", test_pallet_bare_sscc);
+  ADD_TEST ("/line/correct/move-open-case", test_move_open_case);
+
+  return g_test_run ();
+}
