@@ -732,6 +732,14 @@ parse_scan_data (const char  *input,
       agg_gs1_looks_like_digital_link (payload, payload_len))
     return agg_gs1_parse_digital_link (payload, payload_len, 3, data, error);
 
+  /* AIM identifiers are two ASCII letters or digits; anything else is
+   * not named, so that messages stay valid text. */
+  if (!g_ascii_isalnum (data->symbology[0]) || !g_ascii_isalnum (data->symbology[1]))
+    {
+      data->symbology[0] = '\0';
+      return agg_gs1_data_fail (data, error, AGG_GS1_ERROR_NOT_GS1, NULL, -1,
+                                _("not GS1 data: malformed symbology identifier"));
+    }
   return agg_gs1_data_fail (data, error, AGG_GS1_ERROR_NOT_GS1, NULL, -1,
                             _("the symbology identifier “]%s” does not announce GS1 data"),
                             data->symbology);
