@@ -111,21 +111,6 @@ fail (Import      *import,
   return FALSE;
 }
 
-/* Steps a statement that returns no rows, and resets it. */
-static gboolean
-step_done (AggStore      *store,
-           sqlite3_stmt  *stmt,
-           GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
-  sqlite3_reset (stmt);
-
-  return rc == SQLITE_DONE;
-}
-
 static char *
 node_to_string (JsonBuilder *builder)
 {
@@ -388,7 +373,7 @@ import_product (Import         *import,
   sqlite3_bind_int (stmt, 6, product->require_future_expiry);
   sqlite3_bind_int (stmt, 7, product->require_serial_list);
   sqlite3_bind_text (stmt, 8, product->case_code, -1, SQLITE_STATIC);
-  if (!step_done (import->store, stmt, error))
+  if (!agg_store_step (import->store, stmt, error))
     return FALSE;
 
   import->n_imported++;
@@ -594,7 +579,7 @@ import_order (Import       *import,
       sqlite3_bind_text (stmt, 3, order->expiry, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 4, order->planned);
       sqlite3_bind_text (stmt, 5, order->id, -1, SQLITE_STATIC);
-      if (!step_done (import->store, stmt, error))
+      if (!agg_store_step (import->store, stmt, error))
         return FALSE;
 
       stmt = agg_store_prepare (import->store,
@@ -602,7 +587,7 @@ import_order (Import       *import,
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_text (stmt, 1, order->id, -1, SQLITE_STATIC);
-      if (!step_done (import->store, stmt, error))
+      if (!agg_store_step (import->store, stmt, error))
         return FALSE;
     }
   else
@@ -620,7 +605,7 @@ import_order (Import       *import,
       sqlite3_bind_text (stmt, 4, order->expiry, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 5, order->planned);
       sqlite3_bind_text (stmt, 6, created_at, -1, SQLITE_STATIC);
-      if (!step_done (import->store, stmt, error))
+      if (!agg_store_step (import->store, stmt, error))
         return FALSE;
     }
 
@@ -635,7 +620,7 @@ import_order (Import       *import,
         {
           sqlite3_bind_text (stmt, 1, order->id, -1, SQLITE_STATIC);
           sqlite3_bind_text (stmt, 2, g_ptr_array_index (order->serials, i), -1, SQLITE_STATIC);
-          if (!step_done (import->store, stmt, error))
+          if (!agg_store_step (import->store, stmt, error))
             return FALSE;
         }
     }
@@ -785,7 +770,7 @@ import_range (Import       *import,
   sqlite3_bind_int64 (stmt, 4, range->last);
   sqlite3_bind_int64 (stmt, 5, range->first);
   sqlite3_bind_int64 (stmt, 6, range->warn_below);
-  if (!step_done (import->store, stmt, error))
+  if (!agg_store_step (import->store, stmt, error))
     return FALSE;
 
   new_value = describe_range (range);

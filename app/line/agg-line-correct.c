@@ -83,17 +83,13 @@ exec_bound (AggStore     *store,
             GError      **error)
 {
   sqlite3_stmt *stmt = agg_store_prepare (store, sql, error);
-  int rc;
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, id);
   if (text != NULL)
     sqlite3_bind_text (stmt, 2, text, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_DONE)
-    return agg_store_set_error (store, error, rc);
-  return TRUE;
+  return agg_store_step (store, stmt, error);
 }
 
 static AggContainer *
@@ -556,18 +552,13 @@ remove_or_move_case (AggJob  *job,
     sqlite3_stmt *stmt = agg_store_prepare (job->store,
                                             "UPDATE containers SET parent_id = ? WHERE id = ?",
                                             error);
-    int rc;
 
     if (stmt == NULL)
       return NULL;
     sqlite3_bind_int64 (stmt, 1, to->id);
     sqlite3_bind_int64 (stmt, 2, item->id);
-    rc = sqlite3_step (stmt);
-    if (rc != SQLITE_DONE)
-      {
-        agg_store_set_error (job->store, error, rc);
-        return NULL;
-      }
+    if (!agg_store_step (job->store, stmt, error))
+      return NULL;
   }
 
   if (strcmp (to->status, "closed") == 0 &&

@@ -18,35 +18,6 @@ column_text (sqlite3_stmt *stmt,
   return (const char *) sqlite3_column_text (stmt, column);
 }
 
-/* Steps a statement that returns no row. */
-static gboolean
-step_done (AggStore      *store,
-           sqlite3_stmt  *stmt,
-           GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc != SQLITE_DONE)
-    return agg_store_set_error (store, error, rc);
-  return TRUE;
-}
-
-/* Steps a statement expected to return at most one row: TRUE with
- * *found set, or FALSE on a store error. */
-static gboolean
-step_row (AggStore      *store,
-          sqlite3_stmt  *stmt,
-          gboolean      *found,
-          GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  *found = rc == SQLITE_ROW;
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return agg_store_set_error (store, error, rc);
-  return TRUE;
-}
-
 void
 agg_order_free (AggOrder *order)
 {
@@ -73,7 +44,7 @@ order_from_statement (AggStore      *store,
   AggOrder *order;
   gboolean found;
 
-  if (!step_row (store, stmt, &found, error) || !found)
+  if (!agg_store_step_row (store, stmt, &found, error) || !found)
     return NULL;
 
   order = g_new0 (AggOrder, 1);
@@ -139,7 +110,7 @@ container_from_statement (AggStore      *store,
   AggContainer *container;
   gboolean found;
 
-  if (!step_row (store, stmt, &found, error) || !found)
+  if (!agg_store_step_row (store, stmt, &found, error) || !found)
     return NULL;
 
   container = g_new0 (AggContainer, 1);
@@ -228,7 +199,7 @@ agg_unit_load (AggStore    *store,
     return NULL;
   sqlite3_bind_text (stmt, 1, gtin, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, serial, -1, SQLITE_TRANSIENT);
-  if (!step_row (store, stmt, &found, error) || !found)
+  if (!agg_store_step_row (store, stmt, &found, error) || !found)
     return NULL;
 
   unit = g_new0 (AggUnit, 1);
@@ -342,7 +313,7 @@ agg_events_add (AggStore    *store,
     sqlite3_bind_int64 (stmt, 13, audit_id);
   else
     sqlite3_bind_null (stmt, 13);
-  return step_done (store, stmt, error);
+  return agg_store_step (store, stmt, error);
 }
 
 gboolean
@@ -408,7 +379,7 @@ agg_sscc_allocate (AggStore  *store,
                             "SELECT id, company_prefix, extension, next_ref, last_ref, warn_below"
                             "  FROM sscc_ranges WHERE next_ref <= last_ref ORDER BY id LIMIT 1",
                             error);
-  if (stmt == NULL || !step_row (store, stmt, &found, error))
+  if (stmt == NULL || !agg_store_step_row (store, stmt, &found, error))
     return NULL;
   if (!found)
     {
@@ -430,7 +401,7 @@ agg_sscc_allocate (AggStore  *store,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, id);
-  if (!step_done (store, stmt, error))
+  if (!agg_store_step (store, stmt, error))
     return NULL;
 
   *low = last - ref < warn_below;
@@ -459,7 +430,7 @@ agg_container_create (AggStore        *store,
   sqlite3_bind_text (stmt, 2, pallet ? "pallet" : "case", -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, order->id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 4, now, -1, SQLITE_TRANSIENT);
-  if (!step_done (store, stmt, error))
+  if (!agg_store_step (store, stmt, error))
     return NULL;
 
   if (!agg_audit_append (store, &job->actor, pallet ? "pallet.open" : "case.open", sscc,
@@ -515,7 +486,7 @@ announce_children (AggStore      *store,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, container->id);
-  return step_done (store, stmt, error);
+  return agg_store_step (store, stmt, error);
 }
 
 gboolean
@@ -541,7 +512,7 @@ agg_container_close (AggStore            *store,
   sqlite3_bind_text (stmt, 1, now, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, reason, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 3, container->id);
-  if (!step_done (store, stmt, error))
+  if (!agg_store_step (store, stmt, error))
     return FALSE;
 
   if (!agg_audit_append (store, &job->actor,
@@ -613,7 +584,7 @@ agg_container_disaggregate (AggStore      *store,
   sqlite3_bind_int64 (stmt, 2, only_child_id);
   if (!container->is_pallet)
     sqlite3_bind_text (stmt, 3, new_unit_status, -1, SQLITE_STATIC);
-  if (!step_done (store, stmt, error))
+  if (!agg_store_step (store, stmt, error))
     return FALSE;
 
   /* Only what the outbox already announced needs taking back. */
@@ -681,7 +652,7 @@ is_commissioned (AggStore    *store,
     return FALSE;
   sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, serial, -1, SQLITE_TRANSIENT);
-  return step_row (store, stmt, commissioned, error);
+  return agg_store_step_row (store, stmt, commissioned, error);
 }
 
 static char *

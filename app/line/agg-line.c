@@ -368,7 +368,6 @@ agg_job_log_reject (AggJob      *job,
   g_autofree char *now = agg_now_utc ();
   g_autofree char *data = g_strescape (job->request->data ? job->request->data : "", NULL);
   sqlite3_stmt *stmt;
-  int rc;
 
   stmt = agg_store_prepare (job->store,
                             "INSERT INTO rejects (order_id, outcome, gtin, serial, data, source,"
@@ -386,10 +385,7 @@ agg_job_log_reject (AggJob      *job,
   else
     sqlite3_bind_null (stmt, 7);
   sqlite3_bind_text (stmt, 8, now, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_DONE)
-    return agg_store_set_error (job->store, error, rc);
-  return TRUE;
+  return agg_store_step (job->store, stmt, error);
 }
 
 static void
@@ -657,7 +653,6 @@ palletise (AggJob        *job,
   AggResult *result;
   sqlite3_stmt *stmt;
   gboolean closed = FALSE;
-  int rc;
 
   if (item->is_pallet)
     return agg_result_new (AGG_OUTCOME_INVALID_STATE, _("%s is a pallet, not a case"), item->sscc);
@@ -710,12 +705,8 @@ palletise (AggJob        *job,
     return NULL;
   sqlite3_bind_int64 (stmt, 1, pallet->id);
   sqlite3_bind_int64 (stmt, 2, item->id);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      agg_store_set_error (job->store, error, rc);
-      return NULL;
-    }
+  if (!agg_store_step (job->store, stmt, error))
+    return NULL;
   if (!agg_audit_append (job->store, &job->actor, "case.palletise", item->sscc, NULL,
                          pallet->sscc, NULL, NULL, NULL, error))
     return NULL;
@@ -802,7 +793,6 @@ agg_unit_put_in_case (AggJob            *job,
   g_autofree char *now = agg_now_utc ();
   g_autofree char *key = agg_unit_key (gtin, serial);
   sqlite3_stmt *stmt;
-  int rc;
 
   if (existing != NULL)
     {
@@ -833,9 +823,8 @@ agg_unit_put_in_case (AggJob            *job,
       sqlite3_bind_int64 (stmt, 6, target->id);
       sqlite3_bind_text (stmt, 7, now, -1, SQLITE_TRANSIENT);
     }
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_DONE)
-    return agg_store_set_error (job->store, error, rc);
+  if (!agg_store_step (job->store, stmt, error))
+    return FALSE;
 
   target->n_children++;
   return agg_audit_append (job->store, &job->actor, "unit.aggregate", key,

@@ -338,21 +338,6 @@ find_user (AggStore    *store,
   return user;
 }
 
-/* Steps a statement that returns no rows, and resets it. */
-static gboolean
-step_done (AggStore      *store,
-           sqlite3_stmt  *stmt,
-           GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
-  sqlite3_reset (stmt);
-
-  return rc == SQLITE_DONE;
-}
-
 static gboolean
 set_failures (AggStore  *store,
               gint64     user_id,
@@ -371,7 +356,7 @@ set_failures (AggStore  *store,
   sqlite3_bind_int (stmt, 1, (int) failed_attempts);
   sqlite3_bind_int (stmt, 2, locked ? 1 : 0);
   sqlite3_bind_int64 (stmt, 3, user_id);
-  return step_done (store, stmt, error);
+  return agg_store_step (store, stmt, error);
 }
 
 /* A failed login names the account it tried as the object; whoever typed
@@ -598,7 +583,7 @@ agg_user_add (AggStore        *store,
   sqlite3_bind_text (stmt, 4, pin_hash, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 5, badge, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 6, created_at, -1, SQLITE_STATIC);
-  if (!step_done (store, stmt, error))
+  if (!agg_store_step (store, stmt, error))
     return FALSE;
 
   description = describe_user (stripped_name, role, badge);
@@ -643,7 +628,7 @@ agg_user_set_pin (AggStore        *store,
 
   sqlite3_bind_text (stmt, 1, pin_hash, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, user->id);
-  if (!step_done (store, stmt, error))
+  if (!agg_store_step (store, stmt, error))
     return FALSE;
 
   return agg_audit_append (store, actor, "user.pin-reset", username,
@@ -679,7 +664,7 @@ agg_user_set_active (AggStore        *store,
 
   sqlite3_bind_int (stmt, 1, active ? 1 : 0);
   sqlite3_bind_int64 (stmt, 2, user->id);
-  if (!step_done (store, stmt, error))
+  if (!agg_store_step (store, stmt, error))
     return FALSE;
 
   return agg_audit_append (store, actor, active ? "user.enable" : "user.disable", username,

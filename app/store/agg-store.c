@@ -867,6 +867,42 @@ agg_store_set_error (AggStore  *self,
 }
 
 gboolean
+agg_store_step (AggStore      *self,
+                sqlite3_stmt  *stmt,
+                GError       **error)
+{
+  int rc;
+
+  g_return_val_if_fail (AGG_IS_STORE (self), FALSE);
+  g_return_val_if_fail (stmt != NULL, FALSE);
+
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return agg_store_set_error (self, error, rc);
+  return TRUE;
+}
+
+gboolean
+agg_store_step_row (AggStore      *self,
+                    sqlite3_stmt  *stmt,
+                    gboolean      *found,
+                    GError       **error)
+{
+  int rc;
+
+  g_return_val_if_fail (AGG_IS_STORE (self), FALSE);
+  g_return_val_if_fail (stmt != NULL, FALSE);
+  g_return_val_if_fail (found != NULL, FALSE);
+
+  rc = sqlite3_step (stmt);
+  *found = rc == SQLITE_ROW;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return agg_store_set_error (self, error, rc);
+  return TRUE;
+}
+
+gboolean
 agg_store_exec (AggStore    *self,
                 const char  *sql,
                 GError     **error)

@@ -107,6 +107,16 @@ sqlite3_stmt *agg_store_prepare         (AggStore            *store,
 gboolean      agg_store_set_error       (AggStore            *store,
                                          GError             **error,
                                          int                  rc);
+/* Steps a statement that returns no row, and resets it. */
+gboolean      agg_store_step            (AggStore            *store,
+                                         sqlite3_stmt        *stmt,
+                                         GError             **error);
+/* Steps a statement that returns at most one row: TRUE with *found set
+ * (the row is then readable until the next reset), FALSE on an error. */
+gboolean      agg_store_step_row        (AggStore            *store,
+                                         sqlite3_stmt        *stmt,
+                                         gboolean            *found,
+                                         GError             **error);
 gboolean      agg_store_exec            (AggStore            *store,
                                          const char          *sql,
                                          GError             **error);
