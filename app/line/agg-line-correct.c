@@ -488,6 +488,9 @@ remove_or_move_case (AggJob  *job,
 
   if (item == NULL || item->is_pallet)
     return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Scan a case"));
+  if (move && strcmp (item->status, "closed") != 0)
+    return agg_result_new (AGG_OUTCOME_INVALID_STATE, _("Case %s is %s: only a closed case goes"
+                                                        " on a pallet"), item->sscc, item->status);
   if (item->parent_id != 0)
     {
       from = load_parent (job->store, item->parent_id, error);

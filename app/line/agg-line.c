@@ -968,6 +968,16 @@ handle_scan (AggJob  *job,
       return NULL;
     }
 
+  /* The human-readable line of a case label, typed or read from a plain
+   * Code 128, is the bare SSCC. */
+  if (request->data_len == 18 && strspn (request->data, "0123456789") == 18 &&
+      agg_gs1_check_digit_is_valid (request->data, 18))
+    {
+      if (order == NULL)
+        return agg_result_new (AGG_OUTCOME_NO_RUNNING_ORDER, _("No order is running: start one first"));
+      return scan_container (job, order, request->data, error);
+    }
+
   if (!agg_gs1_parse (request->data, request->data_len, gs1, &parse_error))
     {
       AggOutcome outcome = g_error_matches (parse_error, AGG_GS1_ERROR, AGG_GS1_ERROR_NOT_GS1)
