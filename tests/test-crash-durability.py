@@ -232,7 +232,7 @@ def check_database(label, db, acked, round_sent, round_acked):
               n_containers == n_opened == n_commissioned == n_drawn and n_closed == len(closed),
               "containers %d, opened %d, commissioned %d, SSCCs drawn %r, closed %d/%d"
               % (n_containers, n_opened, n_commissioned, n_drawn, n_closed, len(closed)))
-        return len(units)
+        return len(units), n_present - round_acked
     finally:
         con.close()
 
@@ -254,6 +254,7 @@ def main():
     acked = set()
     sent_total = 0
     mid_burst = 0
+    lost_answers = 0
     for rnd in range(1, ROUNDS + 1):
         label = "round %d: " % rnd
         serials = ["R%02dS%05d%s" % (rnd, i, "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ")
@@ -318,7 +319,7 @@ def main():
         if round_acked < len(serials):
             mid_burst += 1
 
-        check_database(label, db, acked, serials, round_acked)
+        lost_answers += check_database(label, db, acked, serials, round_acked)[1]
 
         r = aggctl("--db", db, "audit", "verify")
         check(label + "audit verify exits 0", r.returncode == 0, r.stdout + r.stderr)
@@ -343,11 +344,13 @@ def main():
           status == 0 and len(docs) == 2 + len(serials) and all(d.get("ok") is True for d in docs),
           "exit %r; %r" % (status, [d for d in docs if d.get("ok") is not True][:3]))
     acked.update(s for s, d in zip(serials, docs[2:]) if d.get("ok") is True)
-    n_units = check_database(label, db, acked, serials, len(serials))
+    n_units = check_database(label, db, acked, serials, len(serials))[0]
     r = aggctl("--db", db, "audit", "verify")
     check(label + "audit verify exits 0", r.returncode == 0, r.stdout + r.stderr)
-    print("# %d scans acknowledged, %d units in the database, %.1f s"
-          % (len(acked), n_units, time.monotonic() - started))
+    print("# %d scans acknowledged, %d units in the database; %d kills fell between a COMMIT"
+          " and its answer, %d before a COMMIT; %.1f s"
+          % (len(acked), n_units, lost_answers, ROUNDS - lost_answers,
+             time.monotonic() - started))
     tmp.cleanup()
 
 

@@ -17,12 +17,12 @@ import json
 import os
 import queue
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.parse
 
 AGGCTL = os.environ["AGGCTL"]
@@ -280,7 +280,7 @@ def test_real_filesystem(tmp):
                        capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         skip(name, "mount -t tmpfs is not permitted here: " +
-             (r.stderr.strip() or "exit %d" % r.returncode).replace("\n", " "))
+             (" ".join(r.stderr.split()) or "exit %d" % r.returncode))
         return
 
     try:
@@ -343,6 +343,8 @@ def main():
 
 
 if __name__ == "__main__":
+    # A timeout's SIGTERM still unmounts the tmpfs on its way out.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     try:
         main()
     except Exception:                               # a crash of the test is a failure

@@ -974,7 +974,9 @@ handle_scan (AggJob  *job,
       agg_gs1_check_digit_is_valid (request->data, 18))
     {
       if (order == NULL)
-        return agg_result_new (AGG_OUTCOME_NO_RUNNING_ORDER, _("No order is running: start one first"));
+        return reject_scan (job, agg_result_new (AGG_OUTCOME_NO_RUNNING_ORDER,
+                                                 _("No order is running: start one first")),
+                            NULL, NULL, NULL, error);
       return scan_container (job, order, request->data, error);
     }
 
@@ -1403,6 +1405,10 @@ typedef struct
 {
   AggJob     job;
   AggResult *rolled_back;
+  /* Who the idle timeout logged out before this request, to audit it. */
+  gint64     timed_out_id;
+  char      *timed_out_user;
+  AggRole    timed_out_role;
 } JobState;
 
 static gpointer
@@ -1412,7 +1418,18 @@ run_job (AggStore  *store,
          GError   **error)
 {
   JobState *state = user_data;
-  AggResult *result = dispatch (&state->job, error);
+  AggResult *result;
+
+  if (state->timed_out_user != NULL)
+    {
+      AggActor actor = { state->timed_out_id, state->timed_out_user, state->timed_out_role };
+
+      if (!agg_audit_append (store, &actor, "session.timeout", state->timed_out_user, NULL,
+                             NULL, NULL, NULL, NULL, error))
+        return NULL;
+    }
+
+  result = dispatch (&state->job, error);
 
   if (result != NULL && state->job.rollback)
     {
@@ -1420,6 +1437,12 @@ run_job (AggStore  *store,
       g_set_error_literal (error, ROLLBACK_QUARK, 0, "rolled back");
       return NULL;
     }
+
+  /* A handler that found its records inconsistent answers nothing; what
+   * it may have written must not commit. */
+  if (result == NULL && (error == NULL || *error == NULL))
+    g_set_error_literal (error, AGG_STORE_ERROR, AGG_STORE_ERROR_FAILED,
+                         _("the records are inconsistent: a container is missing"));
   return result;
 }
 
@@ -1428,6 +1451,7 @@ job_state_free (JobState *state)
 {
   agg_request_free (state->job.request);
   g_free (state->job.username);
+  g_free (state->timed_out_user);
   if (state->job.new_user != NULL)
     agg_user_free (state->job.new_user);
   if (state->rolled_back != NULL)
@@ -1451,7 +1475,9 @@ job_state_new (AggLine          *self,
       now - self->last_activity > (gint64) self->idle_timeout * G_USEC_PER_SEC)
     {
       self->logged_in = FALSE;
-      g_clear_pointer (&self->username, g_free);
+      state->timed_out_id = self->user_id;
+      state->timed_out_user = g_steal_pointer (&self->username);
+      state->timed_out_role = self->role;
     }
   state->job.logged_in = self->logged_in;
   state->job.username = g_strdup (self->username);
