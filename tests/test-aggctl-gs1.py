@@ -8,25 +8,12 @@
 # offending character, and the SSCC helpers.  Prints TAP.
 
 import json
-import os
-import subprocess
 import sys
 
-AGGCTL = os.environ["AGGCTL"]
-GS = "\x1d"
-UNIT = "]d2" "0109506000134352" "17281231" "10DEMO01" + GS + "21SN0001"
+import aggtest
+from aggtest import aggctl, check
 
-results = []
-
-
-def check(name, condition, diagnostic=""):
-    results.append((name, bool(condition), diagnostic))
-
-
-def aggctl(*args, stdin=None):
-    return subprocess.run([AGGCTL, *args], input=stdin, capture_output=True, text=True,
-                          env=dict(os.environ, LC_ALL="C.UTF-8"), timeout=60)
-
+UNIT = aggtest.unit("SN0001")
 
 # A valid unit code: the documented JSON shape, exit status 0.
 r = aggctl("gs1", "parse", "--json", UNIT)
@@ -105,10 +92,4 @@ r = aggctl("demo")
 check("demo runs", r.returncode == 0 and "Invalid:" in r.stdout and "(21)" in r.stdout,
       r.stdout + r.stderr)
 
-print("1..%d" % len(results))
-for i, (name, ok, diagnostic) in enumerate(results, 1):
-    print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-    if not ok:
-        for line in diagnostic.splitlines():
-            print("# " + line)
-sys.exit(0 if all(ok for _, ok, _ in results) else 1)
+sys.exit(aggtest.finish())

@@ -18,49 +18,42 @@ import subprocess
 import sys
 import tempfile
 
-AGGCTL = os.environ["AGGCTL"]
-GS = "\x1d"
-GTIN = "09506000134352"
+import aggtest
+from aggtest import GTIN, check, unit
 
-results = []
+AGGCTL = os.environ["AGGCTL"]
+
 tmp = tempfile.mkdtemp(prefix="test-aggctl-line-")
 db = os.path.join(tmp, "station.db")
 
 
-def check(name, condition, diagnostic=""):
-    results.append((name, bool(condition), str(diagnostic)))
-
-
-def unit(serial, lot="DEMO01"):
-    return "]d2" + "01" + GTIN + "17281231" + "10" + lot + GS + "21" + serial
-
-
 def aggctl(*args, stdin=None, pin=None, new_pin=None, database=None):
-    env = dict(os.environ, LC_ALL="C.UTF-8")
-    env.pop("AGGCTL_PIN", None)
-    env.pop("AGGCTL_NEW_PIN", None)
+    """aggctl on @database (the station's by default), with the PINs it
+    asks for in its environment."""
+    pins = {}
     if pin is not None:
-        env["AGGCTL_PIN"] = pin
+        pins["AGGCTL_PIN"] = pin
     if new_pin is not None:
-        env["AGGCTL_NEW_PIN"] = new_pin
-    return subprocess.run([AGGCTL, "--db", database or db, *args], input=stdin,
-                          capture_output=True, text=True, env=env, timeout=120)
+        pins["AGGCTL_NEW_PIN"] = new_pin
+    return aggtest.aggctl("--db", database or db, *args, stdin=stdin, **pins)
 
 
 def session(lines, *args):
     """Runs "aggctl run" on @lines; returns the process and its answers."""
     r = aggctl("run", *args, stdin="".join(line + "\n" for line in lines))
-    answers = []
-    for line in r.stdout.splitlines():
-        try:
-            answers.append(json.loads(line))
-        except ValueError:
-            answers.append({"unparsable": line})
-    return r, answers
+    return r, aggtest.json_lines(r.stdout)
 
 
 def outcome(answer):
     return answer.get("outcome"), answer.get("ok")
+
+
+def check_next(answers, name, *expected):
+    """Checks that the next of @answers has one of the @expected (outcome,
+    ok) pairs; returns it."""
+    a = next(answers)
+    check(name, outcome(a) in expected, a)
+    return a
 
 
 try:
@@ -137,12 +130,9 @@ try:
         a = next(it)
         check("help answers with the commands",
               a["ok"] and any(c.startswith("remove-unit") for c in a.get("commands", [])), a)
-        a = next(it)
-        check("a scan before login is refused", outcome(a) == ("NOT_LOGGED_IN", False), a)
-        a = next(it)
-        check("login operator", outcome(a) == ("ACCEPTED", True), a)
-        a = next(it)
-        check("start WO-DEMO-1", outcome(a) == ("ACCEPTED", True), a)
+        check_next(it, "a scan before login is refused", ("NOT_LOGGED_IN", False))
+        check_next(it, "login operator", ("ACCEPTED", True))
+        check_next(it, "start WO-DEMO-1", ("ACCEPTED", True))
 
         scans = [next(it) for _ in serials]
         check("12 valid scans accepted", all(outcome(a) == ("ACCEPTED", True) for a in scans),
@@ -159,51 +149,35 @@ try:
               len({a.get("case", {}).get("sscc") for a in scans}) == 1 and len(sscc) == 18,
               scans)
 
-        a = next(it)
-        check("wrong lot", outcome(a) == ("WRONG_LOT", False), a)
-        a = next(it)
-        check("a unit already in a closed case",
-              outcome(a) in (("ALREADY_AGGREGATED", False), ("DUPLICATE_IN_THIS_CASE", False)),
-              a)
+        check_next(it, "wrong lot", ("WRONG_LOT", False))
+        check_next(it, "a unit already in a closed case",
+                   ("ALREADY_AGGREGATED", False), ("DUPLICATE_IN_THIS_CASE", False))
         a = next(it)
         check("the next unit opens a new case",
               outcome(a) == ("ACCEPTED", True) and a.get("case", {}).get("sscc") != sscc, a)
-        a = next(it)
-        check("the same unit twice in the open case",
-              outcome(a) == ("DUPLICATE_IN_THIS_CASE", False), a)
-        a = next(it)
-        check("non-GS1 data", outcome(a) == ("NOT_GS1", False), a)
-        a = next(it)
-        check("a wrong check digit", outcome(a) == ("INVALID_GS1", False), a)
+        check_next(it, "the same unit twice in the open case", ("DUPLICATE_IN_THIS_CASE", False))
+        check_next(it, "non-GS1 data", ("NOT_GS1", False))
+        check_next(it, "a wrong check digit", ("INVALID_GS1", False))
 
-        a = next(it)
-        check("an operator's correction needs a signature",
-              outcome(a) in (("SIGNATURE_REQUIRED", False), ("NOT_PERMITTED", False)), a)
+        check_next(it, "an operator's correction needs a signature",
+                   ("SIGNATURE_REQUIRED", False), ("NOT_PERMITTED", False))
         a = next(it)
         check("a wrong signer PIN is refused",
               a["ok"] is False and a["outcome"] in ("BAD_CREDENTIALS", "NOT_PERMITTED"), a)
-        a = next(it)
-        check("the supervisor's signature runs the correction",
-              outcome(a) == ("ACCEPTED", True), a)
-        a = next(it)
-        check("a signature is used once", outcome(a) == ("BAD_REQUEST", False), a)
+        check_next(it, "the supervisor's signature runs the correction", ("ACCEPTED", True))
+        check_next(it, "a signature is used once", ("BAD_REQUEST", False))
 
-        a = next(it)
-        check("another correction waits for a signature",
-              outcome(a) == ("SIGNATURE_REQUIRED", False), a)
+        check_next(it, "another correction waits for a signature", ("SIGNATURE_REQUIRED", False))
         a = next(it)
         check("help in between", a["ok"] is True, a)
-        a = next(it)
-        check("any other command drops the pending request",
-              outcome(a) == ("BAD_REQUEST", False), a)
+        check_next(it, "any other command drops the pending request", ("BAD_REQUEST", False))
 
         for what in ("unknown command", "wrong argument count", "unbalanced quotes",
                      "bad mode"):
             a = next(it)
             check("BAD_REQUEST for " + what, outcome(a) == ("BAD_REQUEST", False) and
                   a["message"], a)
-        a = next(it)
-        check("a CRLF line is a command", outcome(a) == ("ACCEPTED", True), a)
+        check_next(it, "a CRLF line is a command", ("ACCEPTED", True))
     else:
         sscc = ""
 
@@ -383,8 +357,7 @@ try:
     for args in (["run", "extra"], ["run", "--max-pages", "x"], ["user"],
                  ["user", "frob", "x"], ["workorder"], ["events"], ["audit"], ["backup"],
                  ["--db"], ["--bogus", "run"]):
-        r = subprocess.run([AGGCTL, *args] if args[0].startswith("--") else
-                           [AGGCTL, "--db", db, *args], capture_output=True, text=True,
+        r = aggtest.aggctl(*(args if args[0].startswith("--") else ["--db", db, *args]),
                            timeout=60)
         check("usage error exits 2: " + " ".join(args), r.returncode == 2, r.stdout + r.stderr)
     r = aggctl("run", "--help")
@@ -393,10 +366,4 @@ try:
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 
-print("1..%d" % len(results))
-for i, (name, ok, diagnostic) in enumerate(results, 1):
-    print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-    if not ok:
-        for line in diagnostic.splitlines():
-            print("# " + line)
-sys.exit(0 if all(ok for _, ok, _ in results) else 1)
+sys.exit(aggtest.finish())

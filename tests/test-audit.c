@@ -3,10 +3,10 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "agg-line-private.h"
+#include "agg-test-utils.h"
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 #define N_COLUMNS 15
@@ -17,60 +17,7 @@ static const char *const columns[N_COLUMNS] = {
   "new_value", "reason", "signer", "signer_name", "meaning", "prev_hash", "hash",
 };
 
-typedef struct
-{
-  char     *dir;
-  char     *path;
-  AggStore *store;
-} Fixture;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_assert_cmpint (g_unlink (child), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
-}
-
-static void
-open_store (Fixture *fixture)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->store = agg_store_open (fixture->path, &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("test-audit-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->path = g_build_filename (fixture->dir, "station.db", NULL);
-  open_store (fixture);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  agg_store_close (fixture->store);
-  g_clear_object (&fixture->store);
-  remove_tree (fixture->dir);
-  g_free (fixture->path);
-  g_free (fixture->dir);
-}
+typedef AggTestStation Fixture;
 
 /* What an attacker with the sqlite3 shell does: the station is stopped,
  * the file edited behind its back. */
@@ -84,12 +31,12 @@ tamper (Fixture    *fixture,
   agg_store_close (fixture->store);
   g_clear_object (&fixture->store);
 
-  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  db = agg_test_db_open (fixture->path, SQLITE_OPEN_READWRITE);
   if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
     g_error ("%s: %s", sql, message);
-  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  agg_test_db_close (db);
 
-  open_store (fixture);
+  fixture->store = agg_test_open_store (fixture->path);
 }
 
 /* Jobs */
@@ -131,12 +78,10 @@ append (Fixture            *fixture,
         guint               count,
         const AggSignature *signature)
 {
-  g_autoptr(GError) error = NULL;
   const AggActor actor = { 0, "station", AGG_ROLE_ADMIN };
   AppendJob job = { count, "test.event", &actor, signature, 0 };
 
-  agg_store_run_sync (fixture->store, AGG_STORE_WRITE, append_job, &job, &error);
-  g_assert_no_error (error);
+  agg_test_run_job (fixture->store, AGG_STORE_WRITE, append_job, &job);
   return job.last_id;
 }
 
@@ -153,42 +98,11 @@ verdict_clear (Verdict *verdict)
   g_clear_pointer (&verdict->problem, g_free);
 }
 
-static gpointer
-verify_job (AggStore  *store,
-            sqlite3   *db,
-            gpointer   user_data,
-            GError   **error)
-{
-  Verdict *verdict = user_data;
-
-  verdict->bad_id = -1;
-  verdict->n_rows = G_MAXUINT64;
-  agg_audit_verify (store, &verdict->bad_id, &verdict->problem, &verdict->n_rows, error);
-  return NULL;
-}
-
-static void
-verify (Fixture *fixture,
-        Verdict *verdict)
-{
-  g_autoptr(GError) error = NULL;
-
-  verdict_clear (verdict);
-  agg_store_run_sync (fixture->store, AGG_STORE_READ, verify_job, verdict, &error);
-  g_assert_no_error (error);
-}
-
 static void
 assert_intact (Fixture *fixture,
                guint64  n_rows)
 {
-  Verdict verdict = { 0 };
-
-  verify (fixture, &verdict);
-  g_assert_cmpint (verdict.bad_id, ==, 0);
-  g_assert_null (verdict.problem);
-  g_assert_cmpuint (verdict.n_rows, ==, n_rows);
-  verdict_clear (&verdict);
+  g_assert_cmpuint (agg_test_assert_audit_intact (fixture->store), ==, n_rows);
 }
 
 /* @n_rows: how many rows verification read, the bad one included. */
@@ -200,7 +114,7 @@ assert_broken (Fixture    *fixture,
 {
   Verdict verdict = { 0 };
 
-  verify (fixture, &verdict);
+  agg_test_audit_verify (fixture->store, &verdict.bad_id, &verdict.problem, &verdict.n_rows);
   g_assert_cmpint (verdict.bad_id, ==, bad_id);
   g_assert_cmpstr (verdict.problem, ==, problem);
   g_assert_cmpuint (verdict.n_rows, ==, n_rows);
@@ -252,11 +166,8 @@ read_row (Fixture *fixture,
           gint64   id,
           Row     *row)
 {
-  g_autoptr(GError) error = NULL;
-
   row->id = id;
-  agg_store_run_sync (fixture->store, AGG_STORE_READ, read_row_job, row, &error);
-  g_assert_no_error (error);
+  agg_test_run_job (fixture->store, AGG_STORE_READ, read_row_job, row);
 }
 
 /* The serialisation, written out again from its description, so that the
@@ -303,19 +214,9 @@ count_rows (Fixture    *fixture,
             const char *where)
 {
   g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM audit WHERE %s", where);
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 count;
 
   /* A second connection reads what the store committed. */
-  g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  count = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-
-  return count;
+  return agg_test_db_int (fixture->db, sql, NULL);
 }
 
 /* Tests */
@@ -350,27 +251,32 @@ offset_job (AggStore  *store,
   return NULL;
 }
 
+/* Sets the offset to @value unless it is NULL, then reads it back. */
+static void
+utc_offset (Fixture    *fixture,
+            OffsetJob  *job,
+            const char *value)
+{
+  job->value = value;
+  g_clear_pointer (&job->offset, g_free);
+  agg_test_run_job (fixture->store, AGG_STORE_WRITE, offset_job, job);
+}
+
 static void
 test_utc_offset (Fixture       *fixture,
                  gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   OffsetJob job = { NULL, NULL, NULL };
   Row row = { 0 };
   gint64 id;
 
-  agg_store_run_sync (fixture->store, AGG_STORE_WRITE, offset_job, &job, &error);
-  g_assert_no_error (error);
+  utc_offset (fixture, &job, NULL);
   g_assert_no_error (job.error);
   g_assert_true (g_regex_match_simple ("^[+-][0-9]{2}:[0-9]{2}$", job.offset, 0, 0));
-  g_clear_pointer (&job.offset, g_free);
 
-  job.value = "+05:30";
-  agg_store_run_sync (fixture->store, AGG_STORE_WRITE, offset_job, &job, &error);
-  g_assert_no_error (error);
+  utc_offset (fixture, &job, "+05:30");
   g_assert_no_error (job.error);
   g_assert_cmpstr (job.offset, ==, "+05:30");
-  g_clear_pointer (&job.offset, g_free);
 
   /* The offset is stamped on every audit row. */
   id = append (fixture, 1, NULL);
@@ -382,14 +288,12 @@ test_utc_offset (Fixture       *fixture,
     {
       static const char *const bad[] = { "+5:30", "UTC", "+15:00", "+01:60" };
 
-      job.value = bad[i];
-      agg_store_run_sync (fixture->store, AGG_STORE_WRITE, offset_job, &job, &error);
-      g_assert_no_error (error);
+      utc_offset (fixture, &job, bad[i]);
       g_assert_error (job.error, AGG_LINE_ERROR, AGG_LINE_ERROR_INVALID);
       g_clear_error (&job.error);
       g_assert_cmpstr (job.offset, ==, "+05:30");
-      g_clear_pointer (&job.offset, g_free);
     }
+  g_free (job.offset);
 }
 
 static void
@@ -439,40 +343,62 @@ test_chain (Fixture       *fixture,
   row_clear (&row_signed);
 }
 
-static void
-test_altered (Fixture       *fixture,
-              gconstpointer  data)
+/* Edits of the file that verification must catch: what is done, and what
+ * verification then says. */
+typedef struct
 {
-  append (fixture, 30, NULL);
-  tamper (fixture,
-          "DROP TRIGGER audit_no_update;"
-          "UPDATE audit SET new_value = 'forged' WHERE id = 17;");
-  assert_broken (fixture, 17, 17, "row 17 was altered");
-}
+  const char *sql;
+  gint64      bad_id;
+  guint64     n_rows;                 /* read, the bad row included */
+  const char *problem;
+} Tampering;
+
+typedef struct
+{
+  guint     n_appended;
+  Tampering steps[2];                 /* one after the other; sql NULL: none */
+} TamperCase;
+
+static const TamperCase altered = {
+  30, { { "DROP TRIGGER audit_no_update;"
+          "UPDATE audit SET new_value = 'forged' WHERE id = 17;",
+          17, 17, "row 17 was altered" } }
+};
+
+static const TamperCase removed = {
+  30, { { "DROP TRIGGER audit_no_delete;"
+          "DELETE FROM audit WHERE id = 10;",
+          11, 10, "row 11 follows a removed row" },
+        { "DELETE FROM audit WHERE id < 10;",
+          11, 1, "row 11 follows a removed row" } }
+};
+
+static const TamperCase removed_first = {
+  5, { { "DROP TRIGGER audit_no_delete;"
+         "DELETE FROM audit WHERE id = 1;",
+         2, 1, "row 2 follows a removed row" } }
+};
+
+static const TamperCase swapped = {
+  10, { { "DROP TRIGGER audit_no_update;"
+          "UPDATE audit SET id = -5 WHERE id = 5;"
+          "UPDATE audit SET id = 5 WHERE id = 6;"
+          "UPDATE audit SET id = 6 WHERE id = -5;",
+          5, 5, "row 5 does not follow row 4: inserted or reordered" } }
+};
 
 static void
-test_removed (Fixture       *fixture,
-              gconstpointer  data)
+test_tampered (Fixture       *fixture,
+               gconstpointer  data)
 {
-  append (fixture, 30, NULL);
-  tamper (fixture,
-          "DROP TRIGGER audit_no_delete;"
-          "DELETE FROM audit WHERE id = 10;");
-  assert_broken (fixture, 11, 10, "row 11 follows a removed row");
+  const TamperCase *c = data;
 
-  tamper (fixture, "DELETE FROM audit WHERE id < 10;");
-  assert_broken (fixture, 11, 1, "row 11 follows a removed row");
-}
-
-static void
-test_removed_first (Fixture       *fixture,
-                    gconstpointer  data)
-{
-  append (fixture, 5, NULL);
-  tamper (fixture,
-          "DROP TRIGGER audit_no_delete;"
-          "DELETE FROM audit WHERE id = 1;");
-  assert_broken (fixture, 2, 1, "row 2 follows a removed row");
+  append (fixture, c->n_appended, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (c->steps) && c->steps[i].sql != NULL; i++)
+    {
+      tamper (fixture, c->steps[i].sql);
+      assert_broken (fixture, c->steps[i].bad_id, c->steps[i].n_rows, c->steps[i].problem);
+    }
 }
 
 /* A forger who knows the algorithm replaces row 10 with a row of his own
@@ -529,19 +455,6 @@ test_forged_at_the_end (Fixture       *fixture,
   row_clear (&row);
 }
 
-static void
-test_swapped (Fixture       *fixture,
-              gconstpointer  data)
-{
-  append (fixture, 10, NULL);
-  tamper (fixture,
-          "DROP TRIGGER audit_no_update;"
-          "UPDATE audit SET id = -5 WHERE id = 5;"
-          "UPDATE audit SET id = 5 WHERE id = 6;"
-          "UPDATE audit SET id = 6 WHERE id = -5;");
-  assert_broken (fixture, 5, 5, "row 5 does not follow row 4: inserted or reordered");
-}
-
 /* Tampering inside one job that then fails, so it is rolled back. */
 typedef struct
 {
@@ -568,6 +481,21 @@ tamper_job (AggStore  *store,
 
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "roll back");
   return NULL;
+}
+
+/* Verifies the trail as @sql leaves it, in a job that is then rolled
+ * back. */
+static void
+verify_tampered (Fixture    *fixture,
+                 const char *sql,
+                 Verdict    *verdict)
+{
+  g_autoptr(GError) error = NULL;
+  TamperJob job = { sql, { 0 } };
+
+  agg_store_run_sync (fixture->store, AGG_STORE_WRITE, tamper_job, &job, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  *verdict = job.verdict;
 }
 
 static gpointer
@@ -609,14 +537,11 @@ static void
 test_every_field (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
   Row row = { 0 };
 
-  agg_store_run_sync (fixture->store, AGG_STORE_WRITE, add_users_job, NULL, &error);
-  g_assert_no_error (error);
+  agg_test_run_job (fixture->store, AGG_STORE_WRITE, add_users_job, NULL);
   append (fixture, 4, NULL);
-  agg_store_run_sync (fixture->store, AGG_STORE_WRITE, full_and_bare_job, NULL, &error);
-  g_assert_no_error (error);
+  agg_test_run_job (fixture->store, AGG_STORE_WRITE, full_and_bare_job, NULL);
   append (fixture, 4, NULL);
 
   read_row (fixture, 5, &row);
@@ -629,7 +554,7 @@ test_every_field (Fixture       *fixture,
       g_autofree char *set_row5 = NULL;
       g_autofree char *set_row6 = NULL;
       g_autofree char *expected = NULL;
-      TamperJob job = { NULL, { 0 } };
+      Verdict verdict = { 0 };
 
       if (strcmp (columns[i], "user_id") == 0)
         {
@@ -647,26 +572,20 @@ test_every_field (Fixture       *fixture,
       expected = strcmp (columns[i], "prev_hash") == 0
                  ? g_strdup ("row 5 does not follow row 4: inserted or reordered")
                  : g_strdup ("row 5 was altered");
-      job.sql = set_row5;
-      agg_store_run_sync (fixture->store, AGG_STORE_WRITE, tamper_job, &job, &error);
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-      g_clear_error (&error);
+      verify_tampered (fixture, set_row5, &verdict);
       g_test_message ("%s changed", columns[i]);
-      g_assert_cmpint (job.verdict.bad_id, ==, 5);
-      g_assert_cmpstr (job.verdict.problem, ==, expected);
-      verdict_clear (&job.verdict);
+      g_assert_cmpint (verdict.bad_id, ==, 5);
+      g_assert_cmpstr (verdict.problem, ==, expected);
+      verdict_clear (&verdict);
 
       /* NULL became empty; columns that cannot be NULL do not change. */
-      job.sql = set_row6;
-      agg_store_run_sync (fixture->store, AGG_STORE_WRITE, tamper_job, &job, &error);
-      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-      g_clear_error (&error);
+      verify_tampered (fixture, set_row6, &verdict);
       if (g_strv_contains ((const char *const[]) { "at", "utc_offset", "action",
                                                    "prev_hash", "hash", NULL }, columns[i]))
-        g_assert_cmpint (job.verdict.bad_id, ==, 0);
+        g_assert_cmpint (verdict.bad_id, ==, 0);
       else
-        g_assert_cmpint (job.verdict.bad_id, ==, 6);
-      verdict_clear (&job.verdict);
+        g_assert_cmpint (verdict.bad_id, ==, 6);
+      verdict_clear (&verdict);
     }
 
   /* All of it was rolled back. */
@@ -682,16 +601,13 @@ test_triggers (Fixture       *fixture,
     "DELETE FROM audit WHERE id = 2",
     "DELETE FROM audit",
   };
-  g_autoptr(GError) error = NULL;
-
   append (fixture, 3, NULL);
 
   for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
     {
       ExecJob job = { statements[i], NULL };
 
-      agg_store_run_sync (fixture->store, AGG_STORE_WRITE, exec_job, &job, &error);
-      g_assert_no_error (error);
+      agg_test_run_job (fixture->store, AGG_STORE_WRITE, exec_job, &job);
       g_assert_error (job.error, AGG_STORE_ERROR, AGG_STORE_ERROR_CONSTRAINT);
       g_assert_nonnull (strstr (job.error->message, "append-only"));
       g_clear_error (&job.error);
@@ -734,12 +650,9 @@ setting (Fixture    *fixture,
          const char *key,
          const char *value)
 {
-  g_autoptr(GError) error = NULL;
-
   job->key = key;
   job->value = value;
-  agg_store_run_sync (fixture->store, AGG_STORE_WRITE, setting_job, job, &error);
-  g_assert_no_error (error);
+  agg_test_run_job (fixture->store, AGG_STORE_WRITE, setting_job, job);
 }
 
 static void
@@ -793,24 +706,25 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD_TAMPERED(name, data) \
+  g_test_add (name, Fixture, data, agg_test_station_set_up, test_tampered, \
+              agg_test_station_tear_down)
 
   g_test_add_func ("/audit/now-utc", test_now_utc);
-  ADD ("/audit/utc-offset", test_utc_offset);
-  ADD ("/audit/empty", test_empty);
-  ADD ("/audit/chain", test_chain);
-  ADD ("/audit/altered", test_altered);
-  ADD ("/audit/removed", test_removed);
-  ADD ("/audit/removed-first", test_removed_first);
-  ADD ("/audit/forged-in-the-middle", test_forged_in_the_middle);
-  ADD ("/audit/forged-at-the-end", test_forged_at_the_end);
-  ADD ("/audit/swapped", test_swapped);
-  ADD ("/audit/every-field", test_every_field);
-  ADD ("/audit/triggers", test_triggers);
-  ADD ("/audit/settings", test_settings);
+  agg_test_add_station ("/audit/utc-offset", test_utc_offset);
+  agg_test_add_station ("/audit/empty", test_empty);
+  agg_test_add_station ("/audit/chain", test_chain);
+  ADD_TAMPERED ("/audit/altered", &altered);
+  ADD_TAMPERED ("/audit/removed", &removed);
+  ADD_TAMPERED ("/audit/removed-first", &removed_first);
+  agg_test_add_station ("/audit/forged-in-the-middle", test_forged_in_the_middle);
+  agg_test_add_station ("/audit/forged-at-the-end", test_forged_at_the_end);
+  ADD_TAMPERED ("/audit/swapped", &swapped);
+  agg_test_add_station ("/audit/every-field", test_every_field);
+  agg_test_add_station ("/audit/triggers", test_triggers);
+  agg_test_add_station ("/audit/settings", test_settings);
 
-#undef ADD
+#undef ADD_TAMPERED
 
   return g_test_run ();
 }

@@ -13,40 +13,18 @@
 
 import json
 import os
-import queue
 import random
-import sqlite3
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 
-AGGCTL = os.environ["AGGCTL"]
-GS = "\x1d"
-GTIN = "09506000134352"
-UNIT_PREFIX = "]d2" "01" + GTIN + "17281231" "10DEMO01" + GS + "21"
+import aggtest
+from aggtest import GTIN, Station, check, unit, unit_key
+
 UNITS_PER_CASE = 12
 ROUNDS = 20
 BURST = 640                     # scans written per round: 12,800 in all
 ROUND_TIMEOUT = 120             # seconds; no round may take longer
-ENV = dict(os.environ, LC_ALL="C.UTF-8")
-
-results = []
-
-
-def check(name, condition, diagnostic=""):
-    results.append((name, bool(condition), diagnostic))
-
-
-def aggctl(*args, timeout=120):
-    return subprocess.run([AGGCTL, *args], capture_output=True, text=True, env=ENV,
-                          timeout=timeout)
-
-
-def unit_key(serial):
-    return "(01)%s(21)%s" % (GTIN, serial)
 
 
 def unit_uri(serial):
@@ -62,69 +40,6 @@ def short(items, limit=10):
     return ", ".join(map(str, items[:limit])) + (" …" if len(items) > limit else "")
 
 
-class Station:
-    """One "aggctl run": a writer thread feeds standard input, a reader
-    thread collects the answers, and the caller may kill it at any time."""
-
-    def __init__(self, db, stderr_path, args=()):
-        self.stderr = open(stderr_path, "wb")
-        self.proc = subprocess.Popen([AGGCTL, "--db", db, "run", *args],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.stderr, env=ENV)
-        self.answers = queue.Queue()
-        self.lines = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        self.writer = None
-
-    def _read(self):
-        for raw in self.proc.stdout:
-            self.lines.append(raw)
-            self.answers.put((time.monotonic(), raw))
-        self.answers.put(None)
-
-    def _write(self, data):
-        try:
-            self.proc.stdin.write(data)
-            self.proc.stdin.flush()
-        except (BrokenPipeError, ValueError, OSError):
-            pass
-
-    def send_all(self, lines):
-        """Writes @lines from a thread: the station may die half-way."""
-        data = b"".join(line.encode() + b"\n" for line in lines)
-        self.writer = threading.Thread(target=self._write, args=(data,), daemon=True)
-        self.writer.start()
-
-    def next_answer(self, timeout):
-        try:
-            item = self.answers.get(timeout=timeout)
-        except queue.Empty:
-            return None
-        return item
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-
-    def finish(self, timeout=60):
-        """Closes input and waits for the end; returns the exit status."""
-        try:
-            self.proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
-        try:
-            status = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            status = self.proc.wait(timeout=30)
-        self.reader.join(timeout=30)
-        if self.writer is not None:
-            self.writer.join(timeout=30)
-        self.stderr.close()
-        return status
-
-
 def parse(raw):
     try:
         return json.loads(raw)
@@ -134,7 +49,7 @@ def parse(raw):
 
 def check_database(label, db, acked, round_sent, round_acked):
     """The database after a kill: complete records only."""
-    con = sqlite3.connect("file:%s?mode=ro" % urllib.parse.quote(db), uri=True, timeout=30)
+    con = aggtest.connect_ro(db)
     try:
         rows = con.execute("PRAGMA integrity_check").fetchall()
         check(label + "integrity_check is ok", rows == [("ok",)], repr(rows))
@@ -246,9 +161,7 @@ def main():
 
     tmp = tempfile.TemporaryDirectory(prefix="agg-crash-")
     db = os.path.join(tmp.name, "station.db")
-    r = aggctl("--db", db, "init", "--demo")
-    check("init --demo", r.returncode == 0, r.stdout + r.stderr)
-    if r.returncode != 0:
+    if not aggtest.init_demo(db):
         return
 
     acked = set()
@@ -268,7 +181,7 @@ def main():
 
         station = Station(db, os.path.join(tmp.name, "stderr-%d.txt" % rnd))
         station.send_all(["login operator 1111", "start WO-DEMO-1"] +
-                         ["scan " + UNIT_PREFIX + s for s in serials])
+                         ["scan " + unit(s) for s in serials])
         sent_total += len(serials)
 
         answers = []
@@ -293,8 +206,7 @@ def main():
         status = station.finish(timeout=30)
         check(label + "the station ran until the kill (%d of %d scans answered)"
               % (n_scans, kill_after), reached and status == -9,
-              "exit status %r; stderr: %s"
-              % (status, open(os.path.join(tmp.name, "stderr-%d.txt" % rnd)).read()[-2000:]))
+              "exit status %r; stderr: %s" % (status, station.stderr_text()))
 
         docs = [parse(raw) for raw in station.lines]
         check(label + "every answer is one JSON object per line",
@@ -320,9 +232,7 @@ def main():
             mid_burst += 1
 
         lost_answers += check_database(label, db, acked, serials, round_acked)[1]
-
-        r = aggctl("--db", db, "audit", "verify")
-        check(label + "audit verify exits 0", r.returncode == 0, r.stdout + r.stderr)
+        aggtest.check_audit_intact(db, label)
 
     check("%d scans written, every kill landed mid-burst" % sent_total,
           sent_total >= 5000 and mid_burst == ROUNDS,
@@ -333,7 +243,7 @@ def main():
     serials = ["FINAL%03d" % i for i in range(30)]
     station = Station(db, os.path.join(tmp.name, "stderr-final.txt"))
     station.send_all(["login operator 1111", "start WO-DEMO-1"] +
-                     ["scan " + UNIT_PREFIX + s for s in serials])
+                     ["scan " + unit(s) for s in serials])
     deadline = time.monotonic() + ROUND_TIMEOUT
     while len(station.lines) < 2 + len(serials) and time.monotonic() < deadline:
         if station.next_answer(timeout=max(0.1, deadline - time.monotonic())) is None:
@@ -345,8 +255,7 @@ def main():
           "exit %r; %r" % (status, [d for d in docs if d.get("ok") is not True][:3]))
     acked.update(s for s, d in zip(serials, docs[2:]) if d.get("ok") is True)
     n_units = check_database(label, db, acked, serials, len(serials))[0]
-    r = aggctl("--db", db, "audit", "verify")
-    check(label + "audit verify exits 0", r.returncode == 0, r.stdout + r.stderr)
+    aggtest.check_audit_intact(db, label)
     print("# %d scans acknowledged, %d units in the database; %d kills fell between a COMMIT"
           " and its answer, %d before a COMMIT; %.1f s"
           % (len(acked), n_units, lost_answers, ROUNDS - lost_answers,
@@ -355,15 +264,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception:                               # a crash of the test is a failure
-        import traceback
-        check("the test ran to its end", False, traceback.format_exc())
-    print("1..%d" % len(results))
-    for i, (name, ok, diagnostic) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-        if not ok:
-            for line in diagnostic.splitlines():
-                print("# " + line)
-    sys.exit(0 if results and all(ok for _, ok, _ in results) else 1)
+    aggtest.run(main)

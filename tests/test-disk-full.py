@@ -13,44 +13,17 @@
 # follow are accepted without a restart.  That needs mount, which needs
 # root; without it the case is skipped, and says why.  Prints TAP.
 
-import json
 import os
-import queue
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
-import urllib.parse
 
-AGGCTL = os.environ["AGGCTL"]
-GS = "\x1d"
-GTIN = "09506000134352"
-UNIT_PREFIX = "]d2" "01" + GTIN + "17281231" "10DEMO01" + GS + "21"
-ENV = dict(os.environ, LC_ALL="C.UTF-8")
-ANSWER_TIMEOUT = 60             # seconds for any one answer
+import aggtest
+from aggtest import GTIN, Station, check, skip, unit, unit_key
+
 MAX_SCANS = 20000               # a bound: the disk must be full long before
-
-results = []
-
-
-def check(name, condition, diagnostic=""):
-    results.append((name, bool(condition), diagnostic, None))
-
-
-def skip(name, reason):
-    results.append((name, True, "", reason))
-
-
-def aggctl(*args, timeout=120):
-    return subprocess.run([AGGCTL, *args], capture_output=True, text=True, env=ENV,
-                          timeout=timeout)
-
-
-def code(serial):
-    return UNIT_PREFIX + serial
 
 
 def says_disk_full(doc):
@@ -58,67 +31,8 @@ def says_disk_full(doc):
             "disk is full" in (doc.get("message") or "").lower())
 
 
-class Station:
-    """One "aggctl run", spoken to one command at a time."""
-
-    def __init__(self, db, stderr_path, args=()):
-        self.stderr_path = stderr_path
-        self.stderr = open(stderr_path, "wb")
-        self.proc = subprocess.Popen([AGGCTL, "--db", db, "run", *args],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.stderr, env=ENV)
-        self.answers = queue.Queue()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for raw in self.proc.stdout:
-            self.answers.put(raw)
-        self.answers.put(None)
-
-    def ask(self, line):
-        """Sends one command and returns its answer as a dict, or None."""
-        try:
-            self.proc.stdin.write(line.encode() + b"\n")
-            self.proc.stdin.flush()
-            raw = self.answers.get(timeout=ANSWER_TIMEOUT)
-        except (BrokenPipeError, OSError, queue.Empty):
-            return None
-        if raw is None:
-            return None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return {"unparsable": raw.decode(errors="replace")}
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def finish(self, timeout=60):
-        try:
-            self.proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
-        try:
-            status = self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            status = self.proc.wait(timeout=30)
-        self.reader.join(timeout=30)
-        self.stderr.close()
-        return status
-
-    def stderr_text(self):
-        with open(self.stderr_path, errors="replace") as f:
-            return f.read()[-2000:]
-
-
-def connect_ro(db):
-    return sqlite3.connect("file:%s?mode=ro" % urllib.parse.quote(db), uri=True, timeout=30)
-
-
 def page_count(db):
-    con = connect_ro(db)
+    con = aggtest.connect_ro(db)
     try:
         return con.execute("PRAGMA page_count").fetchone()[0]
     finally:
@@ -127,7 +41,7 @@ def page_count(db):
 
 def check_database(label, db, acked, absent=()):
     """Every acknowledged serial is there, complete; @absent ones are not."""
-    con = connect_ro(db)
+    con = aggtest.connect_ro(db)
     try:
         rows = con.execute("PRAGMA integrity_check").fetchall()
         check(label + "integrity_check is ok", rows == [("ok",)], repr(rows))
@@ -139,10 +53,9 @@ def check_database(label, db, acked, absent=()):
         check(label + "every acknowledged serial is in the database", not missing,
               "%d missing: %s" % (len(missing), missing[:10]))
         broken = [s for s, (status, parent) in units.items()
-                  if status != "aggregated" or parent is None or
-                  "(01)%s(21)%s" % (GTIN, s) not in audited]
+                  if status != "aggregated" or parent is None or unit_key(s) not in audited]
         check(label + "every unit is in a case and audited", not broken, repr(broken[:10]))
-        there = [s for s in absent if s in units or "(01)%s(21)%s" % (GTIN, s) in audited]
+        there = [s for s in absent if s in units or unit_key(s) in audited]
         check(label + "refused scans left nothing behind", not there, repr(there))
         over = con.execute(
             "SELECT parent_id, count(*) FROM units WHERE status = 'aggregated'"
@@ -150,8 +63,7 @@ def check_database(label, db, acked, absent=()):
         check(label + "no case holds more than 12 units", not over, repr(over))
     finally:
         con.close()
-    r = aggctl("--db", db, "audit", "verify")
-    check(label + "audit verify exits 0", r.returncode == 0, r.stdout + r.stderr)
+    aggtest.check_audit_intact(db, label)
 
 
 def login_and_start(label, station):
@@ -169,7 +81,7 @@ def scan_until_full(label, station, prefix, acked):
     doc = None
     for i in range(MAX_SCANS):
         serial = "%s%06d" % (prefix, i)
-        doc = station.ask("scan " + code(serial))
+        doc = station.ask("scan " + unit(serial))
         if doc is None or doc.get("ok") is not True:
             return serial, doc
         if (doc.get("unit") or {}).get("serial") != serial:
@@ -182,9 +94,7 @@ def scan_until_full(label, station, prefix, acked):
 def test_page_limit(tmp):
     label = "page limit: "
     db = os.path.join(tmp, "station.db")
-    r = aggctl("--db", db, "init", "--demo")
-    check(label + "init --demo", r.returncode == 0, r.stdout + r.stderr)
-    if r.returncode != 0:
+    if not aggtest.init_demo(db, label):
         return
 
     # How many pages do scans take?  Four cases' worth, without a limit.
@@ -194,7 +104,7 @@ def test_page_limit(tmp):
     login_and_start(label + "measuring: ", station)
     for i in range(48):
         serial = "M%05d" % i
-        doc = station.ask("scan " + code(serial))
+        doc = station.ask("scan " + unit(serial))
         if doc is not None and doc.get("ok") is True:
             acked.append(serial)
     status = station.finish()
@@ -220,11 +130,11 @@ def test_page_limit(tmp):
           says_disk_full(refusal), repr(refusal))
 
     # The station goes on answering: reading works, writing is refused.
-    again = station.ask("scan " + code(refused_serial)) if refused_serial else None
+    again = station.ask("scan " + unit(refused_serial)) if refused_serial else None
     check(label + "the same scan again is still refused as disk full",
           says_disk_full(again), repr(again))
     first_case = None
-    shown = station.ask("show " + code(acked[0]))
+    shown = station.ask("show " + unit(acked[0]))
     if shown is not None and shown.get("ok") is True:
         parents = (shown.get("record") or {}).get("parents") or []
         first_case = parents[0].get("sscc") if parents else None
@@ -250,8 +160,8 @@ def test_page_limit(tmp):
     station = Station(db, os.path.join(tmp, "stderr-room.txt"), ["--max-pages", str(max_pages * 4)])
     login_and_start(label + "with room: ", station)
     retried = [refused_serial] if refused_serial else []
-    answers = [station.ask("scan " + code(s)) for s in retried]
-    answers += [station.ask("scan " + code("G%05d" % i)) for i in range(24)]
+    answers = [station.ask("scan " + unit(s)) for s in retried]
+    answers += [station.ask("scan " + unit("G%05d" % i)) for i in range(24)]
     status = station.finish()
     accepted = [d is not None and d.get("ok") is True for d in answers]
     check(label + "with room again, the refused scan and 24 more are accepted",
@@ -285,9 +195,7 @@ def test_real_filesystem(tmp):
 
     try:
         db = os.path.join(mnt, "station.db")
-        r = aggctl("--db", db, "init", "--demo")
-        check(label + "init --demo", r.returncode == 0, r.stdout + r.stderr)
-        if r.returncode != 0:
+        if not aggtest.init_demo(db, label):
             return
 
         # Leave 2 MiB: the write-ahead log takes a few pages a scan.
@@ -311,14 +219,14 @@ def test_real_filesystem(tmp):
               "%r; %s" % (refusal, station.stderr_text()))
         check(label + "the refusal is ok false, STORE_FAILED, saying the disk is full",
               says_disk_full(refusal), repr(refusal))
-        shown = station.ask("show " + code(acked[0])) if acked else None
+        shown = station.ask("show " + unit(acked[0])) if acked else None
         check(label + "show of an earlier unit still answers",
               station.alive() and shown is not None and shown.get("ok") is True, repr(shown))
 
         # Space returns while the station runs.
         os.unlink(ballast)
-        retried = station.ask("scan " + code(refused_serial)) if refused_serial else None
-        more = [station.ask("scan " + code("U%05d" % i)) for i in range(24)]
+        retried = station.ask("scan " + unit(refused_serial)) if refused_serial else None
+        more = [station.ask("scan " + unit("U%05d" % i)) for i in range(24)]
         check(label + "once space returns, the refused scan and 24 more are accepted",
               retried is not None and retried.get("ok") is True and
               all(d is not None and d.get("ok") is True for d in more),
@@ -345,18 +253,4 @@ def main():
 if __name__ == "__main__":
     # A timeout's SIGTERM still unmounts the tmpfs on its way out.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
-    try:
-        main()
-    except Exception:                               # a crash of the test is a failure
-        import traceback
-        check("the test ran to its end", False, traceback.format_exc())
-    print("1..%d" % len(results))
-    for i, (name, ok, diagnostic, skipped) in enumerate(results, 1):
-        if skipped is not None:
-            print("ok %d - %s # SKIP %s" % (i, name, skipped))
-            continue
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-        if not ok:
-            for line in diagnostic.splitlines():
-                print("# " + line)
-    sys.exit(0 if results and all(ok for _, ok, _, _ in results) else 1)
+    aggtest.run(main)

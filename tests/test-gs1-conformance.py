@@ -16,6 +16,8 @@ import re
 import subprocess
 import sys
 
+import aggtest
+
 VERDICTS = ("valid", "invalid", "notgs1")
 
 
@@ -133,7 +135,7 @@ def describe(case):
     return text.replace("#", "<hash>")
 
 
-def check(case, got):
+def problem_of(case, got):
     """None when the case passes, else what went wrong."""
     if got is None:
         return "no answer from aggctl"
@@ -187,14 +189,8 @@ def main():
         print("Bail out! cannot run aggctl: %s" % e)
         return 1
 
-    answers = []
-    for line in proc.stdout.decode("utf-8", "replace").splitlines():
-        try:
-            answers.append(json.loads(line))
-        except ValueError:
-            answers.append({"unparsable": line})
+    answers = aggtest.json_lines(proc.stdout.decode("utf-8", "replace"))
 
-    print("1..%d" % len(cases))
     if proc.returncode not in (0, 1):
         print("# aggctl exited with status %d" % proc.returncode)
         for line in proc.stderr.decode("utf-8", "replace").splitlines()[:20]:
@@ -202,26 +198,23 @@ def main():
     if len(answers) != len(cases):
         print("# aggctl gave %d answers for %d inputs" % (len(answers), len(cases)))
 
-    failed = 0
+    agreed = 0
     for n, case in enumerate(cases, 1):
         got = answers[n - 1] if n - 1 < len(answers) else None
-        problem = check(case, got)
-        if problem is None:
-            print("ok %d - %s" % (n, describe(case)))
-            continue
-        failed += 1
-        print("not ok %d - %s" % (n, describe(case)))
-        print("#   %s: %s" % (case["where"], problem))
-        print("#   input:    %s" % (case["raw"] or "(empty)"))
-        if case["verdict"] == "valid":
-            print("#   expected: valid %s" % show_ais(case["ais"]))
-        else:
-            print("#   expected: %s" % case["verdict"])
-        print("#   got:      %s" % json.dumps(got, ensure_ascii=True))
+        problem = problem_of(case, got)
+        expected = ("valid " + show_ais(case["ais"]) if case["verdict"] == "valid"
+                    else case["verdict"])
+        agreed += problem is None
+        aggtest.check(describe(case), problem is None,
+                      "  %s: %s\n" % (case["where"], problem) +
+                      "  input:    %s\n" % (case["raw"] or "(empty)") +
+                      "  expected: %s\n" % expected +
+                      "  got:      %s" % json.dumps(got, ensure_ascii=True))
 
+    status = aggtest.finish()
     broken = proc.returncode not in (0, 1) or len(answers) != len(cases)
-    print("# %d of %d cases agree with the reference" % (len(cases) - failed, len(cases)))
-    return 0 if failed == 0 and not broken else 1
+    print("# %d of %d cases agree with the reference" % (agreed, len(cases)))
+    return 1 if status or broken else 0
 
 
 if __name__ == "__main__":

@@ -257,10 +257,22 @@ test_check_digits (void)
 static void
 test_sscc (void)
 {
+  static const struct
+  {
+    const char  *prefix;
+    guint        extension;
+    guint64      reference;
+    AggGs1Error  code;
+  } bad_sscc[] = {
+    { "123", 0, 1, AGG_GS1_ERROR_BAD_VALUE },
+    { "0614141", 10, 1, AGG_GS1_ERROR_BAD_VALUE },
+    /* A 7-digit prefix leaves 9 digits for the serial reference. */
+    { "0614141", 0, 1000000000, AGG_GS1_ERROR_TOO_LONG },
+    { "06141A1", 0, 1, AGG_GS1_ERROR_BAD_CHARACTER },
+  };
   g_autoptr(GError) error = NULL;
   g_autofree char *a = agg_gs1_sscc_make ("0614141", 3, 123456789, &error);
   g_autofree char *b = NULL;
-  char *bad;
 
   g_assert_no_error (error);
   g_assert_cmpstr (a, ==, "306141411234567891");
@@ -271,26 +283,17 @@ test_sscc (void)
   g_assert_true (agg_gs1_sscc_check (b, &error));
   g_assert_no_error (error);
 
-  bad = agg_gs1_sscc_make ("123", 0, 1, &error);
-  g_assert_null (bad);
-  g_assert_error (error, AGG_GS1_ERROR, AGG_GS1_ERROR_BAD_VALUE);
-  g_clear_error (&error);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_sscc); i++)
+    {
+      g_autofree char *bad = agg_gs1_sscc_make (bad_sscc[i].prefix, bad_sscc[i].extension,
+                                                bad_sscc[i].reference, &error);
 
-  bad = agg_gs1_sscc_make ("0614141", 10, 1, &error);
-  g_assert_null (bad);
-  g_assert_error (error, AGG_GS1_ERROR, AGG_GS1_ERROR_BAD_VALUE);
-  g_clear_error (&error);
-
-  /* A 7-digit prefix leaves 9 digits for the serial reference. */
-  bad = agg_gs1_sscc_make ("0614141", 0, 1000000000, &error);
-  g_assert_null (bad);
-  g_assert_error (error, AGG_GS1_ERROR, AGG_GS1_ERROR_TOO_LONG);
-  g_clear_error (&error);
-
-  bad = agg_gs1_sscc_make ("06141A1", 0, 1, &error);
-  g_assert_null (bad);
-  g_assert_error (error, AGG_GS1_ERROR, AGG_GS1_ERROR_BAD_CHARACTER);
-  g_clear_error (&error);
+      g_test_message ("prefix %s, extension %u, reference %" G_GUINT64_FORMAT,
+                      bad_sscc[i].prefix, bad_sscc[i].extension, bad_sscc[i].reference);
+      g_assert_null (bad);
+      g_assert_error (error, AGG_GS1_ERROR, (gint) bad_sscc[i].code);
+      g_clear_error (&error);
+    }
 
   g_assert_false (agg_gs1_sscc_check ("306141411234567892", &error));
   g_assert_error (error, AGG_GS1_ERROR, AGG_GS1_ERROR_BAD_CHECK_DIGIT);

@@ -3,11 +3,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "agg-gs1.h"
 #include "agg-line-private.h"
+#include "agg-test-utils.h"
 
 #define GTIN_A "09506000134352"
 #define GTIN_B "09506000134376"
@@ -16,52 +16,7 @@
   "{\"gtin\": \"" GTIN_A "\", \"description\": \"Tablets\", \"units_per_case\": 12," \
   " \"cases_per_pallet\": 4}"
 
-typedef struct
-{
-  char     *dir;
-  char     *path;
-  AggStore *store;
-} Fixture;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_assert_cmpint (g_unlink (child), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
-}
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("test-import-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->path = g_build_filename (fixture->dir, "station.db", NULL);
-  fixture->store = agg_store_open (fixture->path, &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  agg_store_close (fixture->store);
-  g_clear_object (&fixture->store);
-  remove_tree (fixture->dir);
-  g_free (fixture->path);
-  g_free (fixture->dir);
-}
+typedef AggTestStation Fixture;
 
 typedef struct
 {
@@ -117,70 +72,35 @@ import (Fixture    *fixture,
   return n_imported;
 }
 
+/* What the store committed, read through the fixture's own connection. */
 static gint64
 query_int (Fixture    *fixture,
            const char *sql)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value;
-
-  g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-
-  return value;
+  return agg_test_db_int (fixture->db, sql, NULL);
 }
 
 static char *
 query_text (Fixture    *fixture,
             const char *sql)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  char *value = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-
-  return value;
-}
-
-static gpointer
-exec_job (AggStore  *store,
-          sqlite3   *db,
-          gpointer   user_data,
-          GError   **error)
-{
-  agg_store_exec (store, user_data, error);
-  return NULL;
-}
-
-static void
-exec (Fixture    *fixture,
-      const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-
-  agg_store_run_sync (fixture->store, AGG_STORE_WRITE, exec_job, (gpointer) sql, &error);
-  g_assert_no_error (error);
+  return agg_test_db_text (fixture->db, sql, NULL);
 }
 
 static void
 assert_empty (Fixture *fixture)
 {
-  g_assert_cmpint (query_int (fixture, "SELECT count (*) FROM products"), ==, 0);
-  g_assert_cmpint (query_int (fixture, "SELECT count (*) FROM work_orders"), ==, 0);
-  g_assert_cmpint (query_int (fixture, "SELECT count (*) FROM commissioned_serials"), ==, 0);
-  g_assert_cmpint (query_int (fixture, "SELECT count (*) FROM sscc_ranges"), ==, 0);
-  g_assert_cmpint (query_int (fixture, "SELECT count (*) FROM audit"), ==, 0);
+  static const char *const tables[] = {
+    "products", "work_orders", "commissioned_serials", "sscc_ranges", "audit",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT count (*) FROM %s", tables[i]);
+
+      g_test_message ("%s", sql);
+      g_assert_cmpint (query_int (fixture, sql), ==, 0);
+    }
 }
 
 /* Tests */
@@ -566,7 +486,7 @@ test_reimport (Fixture       *fixture,
                                        " AND new_value LIKE '%\"lot\":\"L2\"%'"), ==, 1);
 
   /* Once it runs, it stays as it is, and so does its product. */
-  exec (fixture, "UPDATE work_orders SET status = 'running' WHERE id = 'WO-1'");
+  agg_test_exec (fixture->store, "UPDATE work_orders SET status = 'running' WHERE id = 'WO-1'");
   error = try_import (fixture, third);
   g_assert_error (error, AGG_LINE_ERROR, AGG_LINE_ERROR_EXISTS);
   g_assert_cmpstr (error->message, ==,
@@ -588,7 +508,7 @@ test_reimport (Fixture       *fixture,
                                      " \"description\": \"Tablets 20 mg\","
                                      " \"units_per_case\": 24, \"cases_per_pallet\": 4}]}"), ==, 1);
 
-  exec (fixture, "UPDATE work_orders SET status = 'closed' WHERE id = 'WO-1'");
+  agg_test_exec (fixture->store, "UPDATE work_orders SET status = 'closed' WHERE id = 'WO-1'");
   error = try_import (fixture, third);
   g_assert_error (error, AGG_LINE_ERROR, AGG_LINE_ERROR_EXISTS);
   g_assert_nonnull (strstr (error->message, "closed"));
@@ -741,19 +661,14 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
-  ADD ("/import/json", test_json);
-  ADD ("/import/csv-products", test_csv_products);
-  ADD ("/import/csv-orders", test_csv_orders);
-  ADD ("/import/invalid", test_invalid);
-  ADD ("/import/all-or-nothing", test_all_or_nothing);
-  ADD ("/import/reimport", test_reimport);
-  ADD ("/import/sscc-overlap", test_sscc_overlap);
-  ADD ("/import/demo", test_demo);
-
-#undef ADD
+  agg_test_add_station ("/import/json", test_json);
+  agg_test_add_station ("/import/csv-products", test_csv_products);
+  agg_test_add_station ("/import/csv-orders", test_csv_orders);
+  agg_test_add_station ("/import/invalid", test_invalid);
+  agg_test_add_station ("/import/all-or-nothing", test_all_or_nothing);
+  agg_test_add_station ("/import/reimport", test_reimport);
+  agg_test_add_station ("/import/sscc-overlap", test_sscc_overlap);
+  agg_test_add_station ("/import/demo", test_demo);
 
   return g_test_run ();
 }

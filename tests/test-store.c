@@ -4,12 +4,12 @@
  */
 
 #include <errno.h>
-#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "agg-store.h"
 #include "agg-store-private.h"
+#include "agg-test-utils.h"
 
 /* The tests keep to a table of their own, whatever the real schema is. */
 #define CREATE_TABLE \
@@ -25,36 +25,10 @@ typedef struct
 } Fixture;
 
 static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      g_assert_nonnull (dir);
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_assert_cmpint (g_rmdir (path), ==, 0);
-    }
-  else
-    {
-      g_assert_cmpint (g_unlink (path), ==, 0);
-    }
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("test-store-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->dir = agg_test_make_tmpdir ("test-store");
   fixture->path = g_build_filename (fixture->dir, "station.db", NULL);
 }
 
@@ -62,48 +36,29 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  remove_tree (fixture->dir);
+  agg_test_remove_tree (fixture->dir);
   g_free (fixture->path);
   g_free (fixture->dir);
-}
-
-static AggStore *
-open_store (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  AggStore *store = agg_store_open (path, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (AGG_IS_STORE (store));
-  return store;
 }
 
 /* Jobs.  They run on the store thread, so they report failures through
  * @error rather than asserting. */
 
-static gpointer
-exec_job (AggStore  *store,
-          sqlite3   *db,
-          gpointer   sql,
-          GError   **error)
-{
-  agg_store_exec (store, sql, error);
-  return NULL;
-}
-
+/* The first column of the first row, as a number and as text. */
 typedef struct
 {
   const char *sql;
   gint64      value;
-} IntQuery;
+  char       *text;
+} Query;
 
 static gpointer
-query_int_job (AggStore  *store,
-               sqlite3   *db,
-               gpointer   user_data,
-               GError   **error)
+query_job (AggStore  *store,
+           sqlite3   *db,
+           gpointer   user_data,
+           GError   **error)
 {
-  IntQuery *query = user_data;
+  Query *query = user_data;
   sqlite3_stmt *stmt = agg_store_prepare (store, query->sql, error);
   int rc;
 
@@ -116,46 +71,27 @@ query_int_job (AggStore  *store,
       return NULL;
     }
   query->value = sqlite3_column_int64 (stmt, 0);
-  return NULL;
+  query->text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  return GINT_TO_POINTER (TRUE);
 }
 
+/* Inserts a row named @code with a payload of @size bytes and returns its
+ * id (never 0). */
 static gpointer
-query_text_job (AggStore  *store,
-                sqlite3   *db,
-                gpointer   sql,
-                GError   **error)
-{
-  sqlite3_stmt *stmt = agg_store_prepare (store, sql, error);
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      agg_store_set_error (store, error, rc);
-      return NULL;
-    }
-  return g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-}
-
-/* Inserts the row named by @code and returns its id (never 0). */
-static gpointer
-insert_job (AggStore  *store,
-            sqlite3   *db,
-            gpointer   code,
-            GError   **error)
+insert_row (AggStore    *store,
+            sqlite3     *db,
+            const char  *code,
+            int          size,
+            GError     **error)
 {
   sqlite3_stmt *stmt;
   int rc;
 
-  if (!agg_store_exec (store, CREATE_TABLE, error))
-    return NULL;
   stmt = agg_store_prepare (store, "INSERT INTO test_scan (code, payload) VALUES (?, ?)", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, code, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_zeroblob (stmt, 2, 200);
+  sqlite3_bind_zeroblob (stmt, 2, size);
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_DONE)
     {
@@ -165,27 +101,46 @@ insert_job (AggStore  *store,
   return GSIZE_TO_POINTER ((gsize) sqlite3_last_insert_rowid (db));
 }
 
+/* The same, a small row, creating the table when it is missing. */
+static gpointer
+insert_job (AggStore  *store,
+            sqlite3   *db,
+            gpointer   code,
+            GError   **error)
+{
+  if (!agg_store_exec (store, CREATE_TABLE, error))
+    return NULL;
+  return insert_row (store, db, code, 200, error);
+}
+
 static gint64
 store_query_int (AggStore   *store,
                  const char *sql)
 {
-  g_autoptr(GError) error = NULL;
-  IntQuery query = { sql, -1 };
+  Query query = { sql, -1, NULL };
 
-  agg_store_run_sync (store, AGG_STORE_READ, query_int_job, &query, &error);
-  g_assert_no_error (error);
+  g_assert_true (agg_test_run_job (store, AGG_STORE_READ, query_job, &query));
+  g_free (query.text);
   return query.value;
+}
+
+static char *
+store_query_text (AggStore   *store,
+                  const char *sql)
+{
+  Query query = { sql, -1, NULL };
+
+  g_assert_true (agg_test_run_job (store, AGG_STORE_READ, query_job, &query));
+  return query.text;
 }
 
 static gsize
 store_insert (AggStore   *store,
               const char *code)
 {
-  g_autoptr(GError) error = NULL;
-  gsize id = GPOINTER_TO_SIZE (agg_store_run_sync (store, AGG_STORE_WRITE, insert_job,
-                                                   (gpointer) code, &error));
+  gsize id = GPOINTER_TO_SIZE (agg_test_run_job (store, AGG_STORE_WRITE, insert_job,
+                                                 (gpointer) code));
 
-  g_assert_no_error (error);
   g_assert_cmpuint (id, >, 0);
   return id;
 }
@@ -207,16 +162,10 @@ static gint64
 plain_query_int (const char *path,
                  const char *sql)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value;
+  sqlite3 *db = agg_test_db_open (path, SQLITE_OPEN_READWRITE);
+  gint64 value = agg_test_db_int (db, sql, NULL);
 
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  agg_test_db_close (db);
   return value;
 }
 
@@ -225,31 +174,25 @@ static gboolean
 plain_has_code (const char *path,
                 const char *code)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gboolean found;
+  sqlite3 *db = agg_test_db_open (path, SQLITE_OPEN_READWRITE);
+  gboolean found = FALSE;
 
-  if (plain_query_int (path, "SELECT count(*) FROM sqlite_schema WHERE name = 'test_scan'") == 0)
-    return FALSE;
-
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT 1 FROM test_scan WHERE code = ?", -1, &stmt,
-                                       NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, code, -1, SQLITE_STATIC);
-  found = sqlite3_step (stmt) == SQLITE_ROW;
-  sqlite3_finalize (stmt);
-  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  if (agg_test_db_int (db, "SELECT count(*) FROM sqlite_schema WHERE name = 'test_scan'",
+                       NULL) > 0)
+    found = agg_test_db_int (db, "SELECT count(*) FROM test_scan WHERE code = ?", code,
+                             NULL) > 0;
+  agg_test_db_close (db);
   return found;
 }
 
+/* Damage may keep the check from even starting: that is a failure too. */
 static gboolean
 plain_quick_check_passes (const char *path)
 {
-  sqlite3 *db = NULL;
+  sqlite3 *db = agg_test_db_open (path, SQLITE_OPEN_READWRITE);
   sqlite3_stmt *stmt = NULL;
   gboolean ok;
 
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
   ok = sqlite3_prepare_v2 (db, "PRAGMA quick_check", -1, &stmt, NULL) == SQLITE_OK &&
        sqlite3_step (stmt) == SQLITE_ROW &&
        g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), "ok") == 0;
@@ -264,17 +207,14 @@ test_open_pragmas (Fixture       *fixture,
 {
   g_autofree char *nested = g_build_filename (fixture->dir, "a", "b", "station.db", NULL);
   g_autoptr(AggStore) store = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *mode = NULL;
 
   /* The parent folders do not exist yet. */
-  store = open_store (nested);
+  store = agg_test_open_store (nested);
   g_assert_cmpstr (agg_store_get_path (store), ==, nested);
   g_assert_true (g_file_test (nested, G_FILE_TEST_IS_REGULAR));
 
-  mode = agg_store_run_sync (store, AGG_STORE_READ, query_text_job,
-                             (gpointer) "PRAGMA journal_mode", &error);
-  g_assert_no_error (error);
+  mode = store_query_text (store, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   g_assert_cmpint (store_query_int (store, "PRAGMA synchronous"), ==, 2);
   g_assert_cmpint (store_query_int (store, "PRAGMA foreign_keys"), ==, 1);
@@ -288,7 +228,7 @@ test_open_migrations (Fixture       *fixture,
   g_autoptr(AggStore) store = NULL;
   gint64 schema_version;
 
-  store = open_store (fixture->path);
+  store = agg_test_open_store (fixture->path);
   g_assert_cmpint (store_query_int (store, "PRAGMA user_version"), ==, agg_store_n_migrations);
   schema_version = store_query_int (store, "PRAGMA schema_version");
   if (agg_store_n_migrations > 0)
@@ -297,7 +237,7 @@ test_open_migrations (Fixture       *fixture,
   g_clear_object (&store);
 
   /* Nothing left to migrate: the schema must not change at all. */
-  store = open_store (fixture->path);
+  store = agg_test_open_store (fixture->path);
   g_assert_cmpint (store_query_int (store, "PRAGMA user_version"), ==, agg_store_n_migrations);
   g_assert_cmpint (store_query_int (store, "PRAGMA schema_version"), ==, schema_version);
   g_clear_object (&store);
@@ -313,11 +253,10 @@ test_open_newer_schema (Fixture       *fixture,
   g_autofree char *sql = g_strdup_printf ("PRAGMA user_version = %u", agg_store_n_migrations + 1);
   g_autoptr(AggStore) store = NULL;
   g_autoptr(GError) error = NULL;
-  sqlite3 *db = NULL;
+  sqlite3 *db = agg_test_db_open (fixture->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 
-  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+  agg_test_db_close (db);
 
   store = agg_store_open (fixture->path, &error);
   g_assert_error (error, AGG_STORE_ERROR, AGG_STORE_ERROR_NEWER_SCHEMA);
@@ -355,7 +294,7 @@ damage_database (const char *path,
   char *contents = NULL;
   gint64 page_size;
 
-  store = open_store (path);
+  store = agg_test_open_store (path);
   store_insert_many (store, 200);
   page_size = store_query_int (store, "PRAGMA page_size");
   if (first_page == 0)
@@ -445,7 +384,7 @@ static void
 test_run_sync_commit (Fixture       *fixture,
                       gconstpointer  data)
 {
-  g_autoptr(AggStore) store = open_store (fixture->path);
+  g_autoptr(AggStore) store = agg_test_open_store (fixture->path);
   gsize first, second;
 
   first = store_insert (store, "SSCC-1");
@@ -484,7 +423,7 @@ static void
 test_run_sync_rollback (Fixture       *fixture,
                         gconstpointer  data)
 {
-  g_autoptr(AggStore) store = open_store (fixture->path);
+  g_autoptr(AggStore) store = agg_test_open_store (fixture->path);
   g_autoptr(GError) error = NULL;
   gpointer result;
 
@@ -511,7 +450,7 @@ static void
 test_run_sync_constraint (Fixture       *fixture,
                           gconstpointer  data)
 {
-  g_autoptr(AggStore) store = open_store (fixture->path);
+  g_autoptr(AggStore) store = agg_test_open_store (fixture->path);
   g_autoptr(GError) error = NULL;
   gpointer result;
 
@@ -532,8 +471,8 @@ nested_run_sync_job (AggStore  *store,
   gboolean *refused = user_data;
   gpointer result;
 
-  result = agg_store_run_sync (store, AGG_STORE_READ, exec_job, (gpointer) "SELECT 1",
-                               &nested_error);
+  result = agg_store_run_sync (store, AGG_STORE_READ, agg_test_exec_job,
+                               (gpointer) "SELECT 1", &nested_error);
   *refused = result == NULL &&
              g_error_matches (nested_error, AGG_STORE_ERROR, AGG_STORE_ERROR_FAILED);
   return NULL;
@@ -543,7 +482,7 @@ static void
 test_run_sync_owner_thread (Fixture       *fixture,
                             gconstpointer  data)
 {
-  g_autoptr(AggStore) store = open_store (fixture->path);
+  g_autoptr(AggStore) store = agg_test_open_store (fixture->path);
   g_autoptr(GError) error = NULL;
   gboolean refused = FALSE;
 
@@ -591,16 +530,16 @@ static void
 test_prepare_cache (Fixture       *fixture,
                     gconstpointer  data)
 {
-  g_autoptr(AggStore) store = open_store (fixture->path);
+  g_autoptr(AggStore) store = agg_test_open_store (fixture->path);
   g_autoptr(GError) error = NULL;
+  Query bad = { "SELECT FROM WHERE", -1, NULL };
 
-  g_assert_true (agg_store_run_sync (store, AGG_STORE_READ, prepare_cache_job, NULL, &error));
-  g_assert_no_error (error);
+  g_assert_true (agg_test_run_job (store, AGG_STORE_READ, prepare_cache_job, NULL));
 
   /* A bad statement is an error, not a crash. */
-  g_assert_null (agg_store_run_sync (store, AGG_STORE_READ, query_text_job,
-                                     (gpointer) "SELECT FROM WHERE", &error));
+  g_assert_null (agg_store_run_sync (store, AGG_STORE_READ, query_job, &bad, &error));
   g_assert_error (error, AGG_STORE_ERROR, AGG_STORE_ERROR_FAILED);
+  g_assert_null (bad.text);
 }
 
 typedef struct
@@ -712,7 +651,7 @@ static void
 test_run_async_context (Fixture       *fixture,
                         gconstpointer  data)
 {
-  g_autoptr(AggStore) store = open_store (fixture->path);
+  g_autoptr(AggStore) store = agg_test_open_store (fixture->path);
   GThread *thread;
 
   run_async_inserts (store, 1);
@@ -728,7 +667,7 @@ static void
 test_run_async_order (Fixture       *fixture,
                       gconstpointer  data)
 {
-  g_autoptr(AggStore) store = open_store (fixture->path);
+  g_autoptr(AggStore) store = agg_test_open_store (fixture->path);
 
   run_async_inserts (store, 300);
   g_assert_cmpint (store_query_int (store, "SELECT count(*) FROM test_scan"), ==, 300);
@@ -790,58 +729,34 @@ cancel_then_insert_job (AggStore  *store,
   return insert_job (store, db, (gpointer) "SSCC-cancelled-late", error);
 }
 
+/* What one asynchronous job came to. */
 typedef struct
 {
-  guint     pending;
-  GError   *early_error;
-  gpointer  early_result;
-  GError   *late_error;
-  gpointer  late_result;
-} CancelState;
+  guint    *pending;
+  gpointer  result;
+  GError   *error;
+} Outcome;
 
 static void
-early_done (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+outcome_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
-  CancelState *state = user_data;
+  Outcome *outcome = user_data;
 
-  state->early_result = agg_store_run_finish (AGG_STORE (source), result, &state->early_error);
-  state->pending--;
-}
-
-static void
-late_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  CancelState *state = user_data;
-
-  state->late_result = agg_store_run_finish (AGG_STORE (source), result, &state->late_error);
-  state->pending--;
-}
-
-static void
-gate_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  CancelState *state = user_data;
-  g_autoptr(GError) error = NULL;
-
-  agg_store_run_finish (AGG_STORE (source), result, &error);
-  g_assert_no_error (error);
-  state->pending--;
+  outcome->result = agg_store_run_finish (AGG_STORE (source), result, &outcome->error);
+  (*outcome->pending)--;
 }
 
 static void
 test_run_async_cancel (Fixture       *fixture,
                        gconstpointer  data)
 {
-  g_autoptr(AggStore) store = open_store (fixture->path);
+  g_autoptr(AggStore) store = agg_test_open_store (fixture->path);
   g_autoptr(GCancellable) early = g_cancellable_new ();
   g_autoptr(GCancellable) late = g_cancellable_new ();
-  CancelState state = { 0 };
+  guint pending = 3;
+  Outcome gated = { &pending }, early_outcome = { &pending }, late_outcome = { &pending };
   Gate gate = { 0 };
 
   g_mutex_init (&gate.mutex);
@@ -851,17 +766,16 @@ test_run_async_cancel (Fixture       *fixture,
   /* Hold the store thread so the next job is still queued when cancelled. */
   live_func_data = 3;
   agg_store_run_async (store, AGG_STORE_WRITE, gate_job, &gate, forget_func_data, NULL, NULL,
-                       gate_done, &state);
+                       outcome_done, &gated);
   g_mutex_lock (&gate.mutex);
   while (!gate.entered)
     g_cond_wait (&gate.cond, &gate.mutex);
   g_mutex_unlock (&gate.mutex);
 
   agg_store_run_async (store, AGG_STORE_WRITE, count_job, NULL, forget_func_data, NULL, early,
-                       early_done, &state);
+                       outcome_done, &early_outcome);
   agg_store_run_async (store, AGG_STORE_WRITE, cancel_then_insert_job, late, forget_func_data,
-                       NULL, late, late_done, &state);
-  state.pending = 3;
+                       NULL, late, outcome_done, &late_outcome);
   g_cancellable_cancel (early);
 
   g_mutex_lock (&gate.mutex);
@@ -869,19 +783,21 @@ test_run_async_cancel (Fixture       *fixture,
   g_cond_broadcast (&gate.cond);
   g_mutex_unlock (&gate.mutex);
 
-  while (state.pending > 0 || live_func_data > 0)
+  while (pending > 0 || live_func_data > 0)
     g_main_context_iteration (NULL, TRUE);
 
-  g_assert_error (state.early_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_null (state.early_result);
+  g_assert_no_error (gated.error);
+
+  g_assert_error (early_outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (early_outcome.result);
   g_assert_cmpint (cancelled_job_runs, ==, 0);
 
   g_assert_true (g_cancellable_is_cancelled (late));
-  g_assert_no_error (state.late_error);
-  g_assert_nonnull (state.late_result);
+  g_assert_no_error (late_outcome.error);
+  g_assert_nonnull (late_outcome.result);
   g_assert_true (plain_has_code (fixture->path, "SSCC-cancelled-late"));
 
-  g_clear_error (&state.early_error);
+  g_clear_error (&early_outcome.error);
   g_cond_clear (&gate.cond);
   g_mutex_clear (&gate.mutex);
 }
@@ -892,7 +808,7 @@ test_backup (Fixture       *fixture,
 {
   g_autofree char *dest = g_build_filename (fixture->dir, "backup.db", NULL);
   g_autofree char *part = g_strconcat (dest, ".part", NULL);
-  g_autoptr(AggStore) store = open_store (fixture->path);
+  g_autoptr(AggStore) store = agg_test_open_store (fixture->path);
   g_autoptr(AggStore) copy = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *before = NULL;
@@ -910,7 +826,7 @@ test_backup (Fixture       *fixture,
   g_assert_true (plain_has_code (dest, "SSCC-00049"));
 
   /* It opens as a station database of its own. */
-  copy = open_store (dest);
+  copy = agg_test_open_store (dest);
   g_assert_cmpint (store_query_int (copy, "PRAGMA user_version"), ==, agg_store_n_migrations);
   g_assert_cmpint (store_query_int (copy, "SELECT count(*) FROM test_scan"), ==, 50);
   agg_store_close (copy);
@@ -934,25 +850,14 @@ insert_big_job (AggStore  *store,
                 gpointer   code,
                 GError   **error)
 {
-  sqlite3_stmt *stmt;
-  int rc;
-
-  stmt = agg_store_prepare (store, "INSERT INTO test_scan (code, payload) VALUES (?, ?)", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, code, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_zeroblob (stmt, 2, 64 * 1024);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
-  return NULL;
+  return insert_row (store, db, code, 64 * 1024, error);
 }
 
 static void
 test_max_pages (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(AggStore) store = open_store (fixture->path);
+  g_autoptr(AggStore) store = agg_test_open_store (fixture->path);
   g_autoptr(GError) error = NULL;
   gint64 pages;
 
@@ -997,7 +902,7 @@ test_close (Fixture       *fixture,
             gconstpointer  data)
 {
   g_autofree char *dest = g_build_filename (fixture->dir, "backup.db", NULL);
-  g_autoptr(AggStore) store = open_store (fixture->path);
+  g_autoptr(AggStore) store = agg_test_open_store (fixture->path);
   g_autoptr(GError) error = NULL;
 
   store_insert (store, "SSCC-before-close");
@@ -1041,7 +946,7 @@ test_process_exit (void)
 
   if (g_test_subprocess ())
     {
-      store = open_store (g_getenv ("TEST_STORE_PATH"));
+      store = agg_test_open_store (g_getenv ("TEST_STORE_PATH"));
       store_insert (store, "SSCC-green");
       _exit (0);
     }
@@ -1055,7 +960,7 @@ test_process_exit (void)
   g_assert_true (g_file_test (wal, G_FILE_TEST_IS_REGULAR));
   g_assert_true (plain_has_code (fixture.path, "SSCC-green"));
 
-  store = open_store (fixture.path);
+  store = agg_test_open_store (fixture.path);
   g_assert_cmpint (store_query_int (store, "SELECT count(*) FROM test_scan"), ==, 1);
   g_clear_object (&store);
   fixture_tear_down (&fixture, NULL);

@@ -3,57 +3,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "agg-line-private.h"
+#include "agg-test-utils.h"
 
-typedef struct
-{
-  char     *dir;
-  char     *path;
-  AggStore *store;
-} Fixture;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_assert_cmpint (g_unlink (child), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
-}
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("test-users-XXXXXX", &error);
-  g_assert_no_error (error);
-  fixture->path = g_build_filename (fixture->dir, "station.db", NULL);
-  fixture->store = agg_store_open (fixture->path, &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  agg_store_close (fixture->store);
-  g_clear_object (&fixture->store);
-  remove_tree (fixture->dir);
-  g_free (fixture->path);
-  g_free (fixture->dir);
-}
+typedef AggTestStation Fixture;
 
 /* One call of the API per job.  Its error is kept in the job and the job
  * itself succeeds, so the transaction commits as the line engine's does
@@ -139,10 +94,17 @@ static void
 run (Fixture *fixture,
      Job     *job)
 {
-  g_autoptr(GError) error = NULL;
+  agg_test_run_job (fixture->store, AGG_STORE_WRITE, run_job, job);
+}
 
-  agg_store_run_sync (fixture->store, AGG_STORE_WRITE, run_job, job, &error);
-  g_assert_no_error (error);
+/* The same, for a call that must succeed. */
+static void
+run_ok (Fixture *fixture,
+        Job     *job)
+{
+  run (fixture, job);
+  g_assert_no_error (job->error);
+  g_assert_true (job->ok);
 }
 
 static GError *
@@ -197,9 +159,7 @@ set_pin (Fixture    *fixture,
 {
   Job job = { OP_SET_PIN, username, .pin = pin };
 
-  run (fixture, &job);
-  g_assert_no_error (job.error);
-  g_assert_true (job.ok);
+  run_ok (fixture, &job);
 }
 
 static void
@@ -209,49 +169,15 @@ set_active (Fixture    *fixture,
 {
   Job job = { OP_SET_ACTIVE, username, .active = active };
 
-  run (fixture, &job);
-  g_assert_no_error (job.error);
-  g_assert_true (job.ok);
+  run_ok (fixture, &job);
 }
 
-/* Reads what the store committed, through a connection of its own. */
+/* Reads what the store committed, through the fixture's own connection. */
 static gint64
 query_int (Fixture    *fixture,
            const char *sql)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-  gint64 value;
-
-  g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-
-  return value;
-}
-
-/* Every text value of every row @sql selects, one per element. */
-static GPtrArray *
-query_texts (Fixture    *fixture,
-             const char *sql)
-{
-  GPtrArray *texts = g_ptr_array_new_with_free_func (g_free);
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    for (int i = 0; i < sqlite3_column_count (stmt); i++)
-      if (sqlite3_column_type (stmt, i) == SQLITE_TEXT)
-        g_ptr_array_add (texts, g_strdup ((const char *) sqlite3_column_text (stmt, i)));
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-
-  return texts;
+  return agg_test_db_int (fixture->db, sql, NULL);
 }
 
 static gint64
@@ -266,36 +192,11 @@ count_audit (Fixture    *fixture,
   return query_int (fixture, sql);
 }
 
-typedef struct
-{
-  gint64   bad_id;
-  char    *problem;
-  guint64  n_rows;
-} Verdict;
-
-static gpointer
-verify_job (AggStore  *store,
-            sqlite3   *db,
-            gpointer   user_data,
-            GError   **error)
-{
-  Verdict *verdict = user_data;
-
-  agg_audit_verify (store, &verdict->bad_id, &verdict->problem, &verdict->n_rows, error);
-  return NULL;
-}
-
 static void
 assert_audit_intact (Fixture *fixture)
 {
-  g_autoptr(GError) error = NULL;
-  Verdict verdict = { -1, NULL, 0 };
-
-  agg_store_run_sync (fixture->store, AGG_STORE_READ, verify_job, &verdict, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (verdict.bad_id, ==, 0);
-  g_assert_null (verdict.problem);
-  g_assert_cmpint (verdict.n_rows, ==, query_int (fixture, "SELECT count (*) FROM audit"));
+  g_assert_cmpint (agg_test_assert_audit_intact (fixture->store), ==,
+                   query_int (fixture, "SELECT count (*) FROM audit"));
 }
 
 /* Tests */
@@ -371,7 +272,7 @@ test_add (Fixture       *fixture,
   g_ptr_array_unref (list.list);
 
   g_assert_cmpint (count_audit (fixture, "user.add", "olga.k"), ==, 1);
-  texts = query_texts (fixture, "SELECT new_value FROM audit WHERE object = 'olga.k'");
+  texts = agg_test_db_texts (fixture->db, "SELECT new_value FROM audit WHERE object = 'olga.k'");
   g_assert_cmpuint (texts->len, ==, 1);
   g_assert_cmpstr (texts->pdata[0], ==,
                    "{\"full_name\":\"Olga Kowalska\",\"role\":\"operator\",\"badge\":\"B-7\"}");
@@ -535,8 +436,7 @@ test_lockout_setting (Fixture       *fixture,
 {
   Job setting = { OP_SET_SETTING, "lockout_attempts", .pin = "2" };
 
-  run (fixture, &setting);
-  g_assert_no_error (setting.error);
+  run_ok (fixture, &setting);
   g_assert_no_error (add_user (fixture, "olga", "Olga", AGG_ROLE_OPERATOR, "4821", NULL));
 
   g_assert_cmpint (authenticate (fixture, "olga", "1111", NULL), ==, AGG_AUTH_BAD_CREDENTIALS);
@@ -648,8 +548,8 @@ test_no_secrets_in_audit (Fixture       *fixture,
   set_active (fixture, "sam", FALSE);
   authenticate (fixture, "sam", pins[1], NULL);
 
-  hashes = query_texts (fixture, "SELECT pin_hash FROM users");
-  texts = query_texts (fixture, "SELECT * FROM audit");
+  hashes = agg_test_db_texts (fixture->db, "SELECT pin_hash FROM users");
+  texts = agg_test_db_texts (fixture->db, "SELECT * FROM audit");
   g_assert_cmpuint (hashes->len, ==, 2);
   g_assert_cmpuint (texts->len, >, 50);
 
@@ -673,22 +573,17 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-
   g_test_add_func ("/users/roles", test_roles);
-  ADD ("/users/add", test_add);
-  ADD ("/users/add-invalid", test_add_invalid);
-  ADD ("/users/authenticate", test_authenticate);
-  ADD ("/users/timing", test_timing);
-  ADD ("/users/lockout", test_lockout);
-  ADD ("/users/lockout-setting", test_lockout_setting);
-  ADD ("/users/inactive", test_inactive);
-  ADD ("/users/not-found", test_not_found);
-  ADD ("/users/no-delete", test_no_delete);
-  ADD ("/users/no-secrets-in-audit", test_no_secrets_in_audit);
-
-#undef ADD
+  agg_test_add_station ("/users/add", test_add);
+  agg_test_add_station ("/users/add-invalid", test_add_invalid);
+  agg_test_add_station ("/users/authenticate", test_authenticate);
+  agg_test_add_station ("/users/timing", test_timing);
+  agg_test_add_station ("/users/lockout", test_lockout);
+  agg_test_add_station ("/users/lockout-setting", test_lockout_setting);
+  agg_test_add_station ("/users/inactive", test_inactive);
+  agg_test_add_station ("/users/not-found", test_not_found);
+  agg_test_add_station ("/users/no-delete", test_no_delete);
+  agg_test_add_station ("/users/no-secrets-in-audit", test_no_secrets_in_audit);
 
   return g_test_run ();
 }

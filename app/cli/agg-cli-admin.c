@@ -135,7 +135,6 @@ typedef struct
   const char  *sql;
   const char  *bind;                  /* the one parameter, if any */
   const char  *json_column;           /* a column holding JSON, copied as such */
-  JsonArray   *rows;
 } QueryJob;
 
 /* Every row as an object of its columns. */
@@ -147,70 +146,12 @@ query_job (AggStore  *store,
 {
   QueryJob *job = user_data;
   sqlite3_stmt *stmt = agg_store_prepare (store, job->sql, error);
-  int rc;
 
   if (stmt == NULL)
     return NULL;
   if (job->bind != NULL)
     sqlite3_bind_text (stmt, 1, job->bind, -1, SQLITE_TRANSIENT);
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *row = json_object_new ();
-
-      for (int i = 0; i < sqlite3_column_count (stmt); i++)
-        {
-          const char *name = sqlite3_column_name (stmt, i);
-          const char *text = (const char *) sqlite3_column_text (stmt, i);
-          JsonNode *parsed;
-
-          switch (sqlite3_column_type (stmt, i))
-            {
-            case SQLITE_NULL:
-              json_object_set_null_member (row, name);
-              break;
-            case SQLITE_INTEGER:
-              json_object_set_int_member (row, name, sqlite3_column_int64 (stmt, i));
-              break;
-            default:
-              parsed = g_strcmp0 (name, job->json_column) == 0
-                       ? json_from_string (text, NULL) : NULL;
-              if (parsed != NULL)
-                json_object_set_member (row, name, parsed);
-              else
-                json_object_set_string_member (row, name, text);
-              break;
-            }
-        }
-      json_array_add_object_element (job->rows, row);
-    }
-
-  if (rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
-  return NULL;
-}
-
-/* Runs a read-only query; NULL after saying why it could not. */
-static JsonArray *
-query (const char *sql,
-       const char *bind,
-       const char *json_column)
-{
-  g_autoptr(AggStore) store = agg_cli_open_store (FALSE);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) rows = json_array_new ();
-  QueryJob job = { sql, bind, json_column, rows };
-
-  if (store == NULL)
-    return NULL;
-
-  agg_store_run_sync (store, AGG_STORE_READ, query_job, &job, &error);
-  if (error != NULL)
-    {
-      agg_cli_failure ("%s", error->message);
-      return NULL;
-    }
-  return g_steal_pointer (&rows);
+  return agg_rows_to_json (store, stmt, job->json_column, error);
 }
 
 static void
@@ -220,6 +161,38 @@ print_rows_json (JsonArray *rows)
 
   json_node_set_array (node, rows);
   print_json (node);
+}
+
+typedef void (*PrintRow) (JsonObject *row);
+
+/* Runs a read-only query and prints its rows: all as one JSON array with
+ * @json, else each with @print_row. */
+static int
+list_rows (const char *sql,
+           const char *bind,
+           const char *json_column,
+           gboolean    json,
+           PrintRow    print_row)
+{
+  g_autoptr(AggStore) store = agg_cli_open_store (FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) rows = NULL;
+  QueryJob job = { sql, bind, json_column };
+
+  if (store == NULL)
+    return AGG_CLI_EXIT_FAILED;
+
+  rows = agg_store_run_sync_full (store, AGG_STORE_READ, query_job, &job,
+                                  (GDestroyNotify) json_array_unref, &error);
+  if (error != NULL)
+    return agg_cli_failure ("%s", error->message);
+
+  if (json)
+    print_rows_json (rows);
+  else
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      print_row (json_array_get_object_element (rows, i));
+  return AGG_CLI_EXIT_OK;
 }
 
 static const char *
@@ -267,8 +240,16 @@ parse_flags (int          argc,
 
 /* aggctl user */
 
+typedef enum
+{
+  USER_ADD,
+  USER_SET_PIN,
+  USER_SET_ACTIVE,
+} UserVerb;
+
 typedef struct
 {
+  UserVerb    verb;
   const char *username;
   const char *full_name;
   AggRole     role;
@@ -278,37 +259,24 @@ typedef struct
 } UserChange;
 
 static gboolean
-user_add (AggStore        *store,
-          const AggActor  *actor,
-          gpointer         data,
-          GError         **error)
+change_user (AggStore        *store,
+             const AggActor  *actor,
+             gpointer         data,
+             GError         **error)
 {
   UserChange *change = data;
 
-  return agg_user_add (store, actor, change->username, change->full_name, change->role,
-                       change->pin, change->badge, error);
-}
-
-static gboolean
-user_set_pin (AggStore        *store,
-              const AggActor  *actor,
-              gpointer         data,
-              GError         **error)
-{
-  UserChange *change = data;
-
-  return agg_user_set_pin (store, actor, change->username, change->pin, error);
-}
-
-static gboolean
-user_set_active (AggStore        *store,
-                 const AggActor  *actor,
-                 gpointer         data,
-                 GError         **error)
-{
-  UserChange *change = data;
-
-  return agg_user_set_active (store, actor, change->username, change->active, error);
+  switch (change->verb)
+    {
+    case USER_ADD:
+      return agg_user_add (store, actor, change->username, change->full_name, change->role,
+                           change->pin, change->badge, error);
+    case USER_SET_PIN:
+      return agg_user_set_pin (store, actor, change->username, change->pin, error);
+    case USER_SET_ACTIVE:
+    default:
+      return agg_user_set_active (store, actor, change->username, change->active, error);
+    }
 }
 
 #define USER_USAGE N_("usage: aggctl --as ADMIN user add USERNAME --name \"FULL NAME\" " \
@@ -385,10 +353,9 @@ agg_cli_user (int    argc,
 {
   g_autofree char *pin = NULL;
   g_autofree char *new_pin = NULL;
-  UserChange change = { NULL, NULL, AGG_ROLE_OPERATOR, NULL, NULL, FALSE };
+  UserChange change = { USER_ADD, NULL, NULL, AGG_ROLE_OPERATOR, NULL, NULL, FALSE };
   const char *role = NULL;
   const char *verb;
-  AdminFunc func;
   int status;
 
   if (argc < 2)
@@ -422,16 +389,15 @@ agg_cli_user (int    argc,
       if (!agg_role_from_string (role, &change.role))
         return agg_cli_usage_error (_("unknown role “%s”: operator, supervisor or admin"),
                                     role);
-      func = user_add;
     }
   else if (argc != 3)
     return agg_cli_usage_error ("%s", _(USER_USAGE));
   else if (strcmp (verb, "passwd") == 0)
-    func = user_set_pin;
+    change.verb = USER_SET_PIN;
   else if (strcmp (verb, "disable") == 0 || strcmp (verb, "enable") == 0)
     {
+      change.verb = USER_SET_ACTIVE;
       change.active = strcmp (verb, "enable") == 0;
-      func = user_set_active;
     }
   else
     return agg_cli_usage_error ("%s", _(USER_USAGE));
@@ -440,7 +406,7 @@ agg_cli_user (int    argc,
   if (status != AGG_CLI_EXIT_OK)
     return status;
 
-  if (func != user_set_active)
+  if (change.verb != USER_SET_ACTIVE)
     {
       g_autofree char *prompt = NULL;
 
@@ -453,14 +419,14 @@ agg_cli_user (int    argc,
       change.pin = new_pin;
     }
 
-  status = run_admin (pin, AGG_ROLE_ADMIN, func, &change);
+  status = run_admin (pin, AGG_ROLE_ADMIN, change_user, &change);
   if (status != AGG_CLI_EXIT_OK)
     return status;
 
-  if (func == user_add)
+  if (change.verb == USER_ADD)
     /* Translators: the first %s is a user name, the second a role. */
     printf (_("Added %s as %s.\n"), change.username, agg_role_to_string (change.role));
-  else if (func == user_set_pin)
+  else if (change.verb == USER_SET_PIN)
     printf (_("Changed the PIN of %s.\n"), change.username);
   else if (change.active)
     printf (_("Enabled %s.\n"), change.username);
@@ -534,46 +500,35 @@ agg_cli_product (int    argc,
                            "       aggctl workorder list [--json]\n" \
                            "       aggctl --as SUPERVISOR workorder close ORDER REASON")
 
+static void
+print_workorder (JsonObject *row)
+{
+  printf ("%-16s %-9s %s  %s %-10s %s %s  %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  %s\n",
+          member (row, "id"), member (row, "status"), member (row, "gtin"),
+          /* Translators: "lot 12345", a batch number follows. */
+          _("lot"), member (row, "lot"),
+          /* Translators: "expiry 281231", a date YYMMDD follows. */
+          _("expiry"), member (row, "expiry"),
+          json_object_get_int_member (row, "aggregated"),
+          json_object_get_int_member (row, "planned"), member (row, "description"));
+}
+
 static int
 workorder_list (int    argc,
                 char **argv)
 {
   static const char *const flags[] = { "--json", NULL };
   gboolean json = FALSE;
-  g_autoptr(JsonArray) rows = NULL;
 
   if (!parse_flags (argc, argv, flags, &json, NULL, NULL))
     return agg_cli_usage_error ("%s", _(WORKORDER_USAGE));
 
-  rows = query ("SELECT o.id, o.gtin, p.description, o.lot, o.expiry, o.planned,"
-                "  (SELECT count (*) FROM units u"
-                "    WHERE u.order_id = o.id AND u.status = 'aggregated') AS aggregated,"
-                "  o.status, o.created_at, o.closed_at"
-                " FROM work_orders o LEFT JOIN products p ON p.gtin = o.gtin"
-                " ORDER BY o.created_at, o.id", NULL, NULL);
-  if (rows == NULL)
-    return AGG_CLI_EXIT_FAILED;
-
-  if (json)
-    {
-      print_rows_json (rows);
-      return AGG_CLI_EXIT_OK;
-    }
-
-  for (guint i = 0; i < json_array_get_length (rows); i++)
-    {
-      JsonObject *row = json_array_get_object_element (rows, i);
-
-      printf ("%-16s %-9s %s  %s %-10s %s %s  %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  %s\n",
-              member (row, "id"), member (row, "status"), member (row, "gtin"),
-              /* Translators: "lot 12345", a batch number follows. */
-              _("lot"), member (row, "lot"),
-              /* Translators: "expiry 281231", a date YYMMDD follows. */
-              _("expiry"), member (row, "expiry"),
-              json_object_get_int_member (row, "aggregated"),
-              json_object_get_int_member (row, "planned"), member (row, "description"));
-    }
-  return AGG_CLI_EXIT_OK;
+  return list_rows ("SELECT o.id, o.gtin, p.description, o.lot, o.expiry, o.planned,"
+                    "  (SELECT count (*) FROM units u"
+                    "    WHERE u.order_id = o.id AND u.status = 'aggregated') AS aggregated,"
+                    "  o.status, o.created_at, o.closed_at"
+                    " FROM work_orders o LEFT JOIN products p ON p.gtin = o.gtin"
+                    " ORDER BY o.created_at, o.id", NULL, NULL, json, print_workorder);
 }
 
 static void
@@ -678,53 +633,43 @@ agg_cli_workorder (int    argc,
 
 /* aggctl events */
 
+static void
+print_event (JsonObject *row)
+{
+  JsonNode *epcs = json_object_get_member (row, "epcs");
+  guint n_epcs = JSON_NODE_HOLDS_ARRAY (epcs)
+                 ? json_array_get_length (json_node_get_array (epcs)) : 0;
+  const char *biz_step = member (row, "biz_step");
+
+  /* The CBV's URIs end in the word a person reads. */
+  if (strrchr (biz_step, ':') != NULL)
+    biz_step = strrchr (biz_step, ':') + 1;
+
+  printf ("%6" G_GINT64_FORMAT "  %s%s  %-16s %-7s %-14s %-8s",
+          json_object_get_int_member (row, "id"), member (row, "event_time"),
+          member (row, "tz_offset"), member (row, "type"), member (row, "action"),
+          biz_step, member (row, "status"));
+  if (!json_object_get_null_member (row, "parent"))
+    printf (" %s", member (row, "parent"));
+  /* Translators: %u is a number of identifiers (EPCs) in an event. */
+  printf (g_dngettext (GETTEXT_PACKAGE, " (%u EPC)\n", " (%u EPCs)\n", n_epcs), n_epcs);
+}
+
 int
 agg_cli_events (int    argc,
                 char **argv)
 {
   static const char *const flags[] = { "--json", "--pending", NULL };
   gboolean values[2] = { FALSE, FALSE };
-  g_autoptr(JsonArray) rows = NULL;
 
   if (argc < 2 || strcmp (argv[1], "list") != 0 ||
       !parse_flags (argc - 1, argv + 1, flags, values, NULL, NULL))
     return agg_cli_usage_error (_("usage: aggctl events list [--pending] [--json]"));
 
-  rows = query ("SELECT id, event_id, type, action, biz_step, disposition, event_time,"
-                "  tz_offset, parent, epcs, read_point, biz_location, order_id, status"
-                " FROM events WHERE ?1 IS NULL OR status = ?1 ORDER BY id",
-                values[1] ? "pending" : NULL, "epcs");
-  if (rows == NULL)
-    return AGG_CLI_EXIT_FAILED;
-
-  if (values[0])
-    {
-      print_rows_json (rows);
-      return AGG_CLI_EXIT_OK;
-    }
-
-  for (guint i = 0; i < json_array_get_length (rows); i++)
-    {
-      JsonObject *row = json_array_get_object_element (rows, i);
-      JsonNode *epcs = json_object_get_member (row, "epcs");
-      guint n_epcs = JSON_NODE_HOLDS_ARRAY (epcs)
-                     ? json_array_get_length (json_node_get_array (epcs)) : 0;
-      const char *biz_step = member (row, "biz_step");
-
-      /* The CBV's URIs end in the word a person reads. */
-      if (strrchr (biz_step, ':') != NULL)
-        biz_step = strrchr (biz_step, ':') + 1;
-
-      printf ("%6" G_GINT64_FORMAT "  %s%s  %-16s %-7s %-14s %-8s",
-              json_object_get_int_member (row, "id"), member (row, "event_time"),
-              member (row, "tz_offset"), member (row, "type"), member (row, "action"),
-              biz_step, member (row, "status"));
-      if (!json_object_get_null_member (row, "parent"))
-        printf (" %s", member (row, "parent"));
-      /* Translators: %u is a number of identifiers (EPCs) in an event. */
-      printf (g_dngettext (GETTEXT_PACKAGE, " (%u EPC)\n", " (%u EPCs)\n", n_epcs), n_epcs);
-    }
-  return AGG_CLI_EXIT_OK;
+  return list_rows ("SELECT id, event_id, type, action, biz_step, disposition, event_time,"
+                    "  tz_offset, parent, epcs, read_point, biz_location, order_id, status"
+                    " FROM events WHERE ?1 IS NULL OR status = ?1 ORDER BY id",
+                    values[1] ? "pending" : NULL, "epcs", values[0], print_event);
 }
 
 /* aggctl audit */
@@ -784,6 +729,25 @@ audit_verify (void)
   return AGG_CLI_EXIT_OK;
 }
 
+static void
+print_audit_row (JsonObject *row)
+{
+  printf ("%6" G_GINT64_FORMAT "  %s%s  %-12s %-22s %s\n",
+          json_object_get_int_member (row, "id"), member (row, "at"),
+          member (row, "utc_offset"), member (row, "username"), member (row, "action"),
+          member (row, "object"));
+  if (!json_object_get_null_member (row, "old_value") ||
+      !json_object_get_null_member (row, "new_value"))
+    printf ("        %s → %s\n", member (row, "old_value"), member (row, "new_value"));
+  if (!json_object_get_null_member (row, "reason"))
+    /* Translators: %s is the reason given for a change. */
+    printf (_("        reason: %s\n"), member (row, "reason"));
+  if (!json_object_get_null_member (row, "signer"))
+    /* Translators: signer's user name, full name, and what the signature means. */
+    printf (_("        signed by %s (%s): %s\n"), member (row, "signer"),
+            member (row, "signer_name"), member (row, "meaning"));
+}
+
 static int
 audit_list (int    argc,
             char **argv)
@@ -791,43 +755,14 @@ audit_list (int    argc,
   static const char *const flags[] = { "--json", NULL };
   gboolean json = FALSE;
   const char *object = NULL;
-  g_autoptr(JsonArray) rows = NULL;
 
   if (!parse_flags (argc, argv, flags, &json, "--object", &object))
     return agg_cli_usage_error ("%s", _(AUDIT_USAGE));
 
-  rows = query ("SELECT id, at, utc_offset, username, action, object, old_value, new_value,"
-                "  reason, signer, signer_name, meaning"
-                " FROM audit WHERE ?1 IS NULL OR object = ?1 ORDER BY id", object, NULL);
-  if (rows == NULL)
-    return AGG_CLI_EXIT_FAILED;
-
-  if (json)
-    {
-      print_rows_json (rows);
-      return AGG_CLI_EXIT_OK;
-    }
-
-  for (guint i = 0; i < json_array_get_length (rows); i++)
-    {
-      JsonObject *row = json_array_get_object_element (rows, i);
-
-      printf ("%6" G_GINT64_FORMAT "  %s%s  %-12s %-22s %s\n",
-              json_object_get_int_member (row, "id"), member (row, "at"),
-              member (row, "utc_offset"), member (row, "username"), member (row, "action"),
-              member (row, "object"));
-      if (!json_object_get_null_member (row, "old_value") ||
-          !json_object_get_null_member (row, "new_value"))
-        printf ("        %s → %s\n", member (row, "old_value"), member (row, "new_value"));
-      if (!json_object_get_null_member (row, "reason"))
-        /* Translators: %s is the reason given for a change. */
-        printf (_("        reason: %s\n"), member (row, "reason"));
-      if (!json_object_get_null_member (row, "signer"))
-        /* Translators: signer's user name, full name, and what the signature means. */
-        printf (_("        signed by %s (%s): %s\n"), member (row, "signer"),
-                member (row, "signer_name"), member (row, "meaning"));
-    }
-  return AGG_CLI_EXIT_OK;
+  return list_rows ("SELECT id, at, utc_offset, username, action, object, old_value, new_value,"
+                    "  reason, signer, signer_name, meaning"
+                    " FROM audit WHERE ?1 IS NULL OR object = ?1 ORDER BY id",
+                    object, NULL, json, print_audit_row);
 }
 
 int

@@ -28,8 +28,6 @@
 
 #define N_CODES 4096
 
-typedef char *(*MakeCode) (GRand *rand, const char *gtin);
-
 static void
 random_alnum (GRand *rand,
               char  *out,
@@ -42,44 +40,53 @@ random_alnum (GRand *rand,
   out[len] = '\0';
 }
 
+/* The random parts of a unit code: lot, serial and expiry date YYMMDD. */
+typedef struct
+{
+  char lot[7];
+  char serial[13];
+  char expiry[7];
+} UnitParts;
+
+static void
+random_unit_parts (GRand     *rand,
+                   UnitParts *parts)
+{
+  int yy, mm, dd;
+
+  random_alnum (rand, parts->lot, 6);
+  random_alnum (rand, parts->serial, 12);
+  yy = g_rand_int_range (rand, 26, 40);
+  mm = g_rand_int_range (rand, 1, 13);
+  dd = g_rand_int_range (rand, 1, 29);
+  g_snprintf (parts->expiry, sizeof parts->expiry, "%02d%02d%02d", yy, mm, dd);
+}
+
+typedef char *(*MakeCode) (const char *gtin, const UnitParts *parts);
+
 /* A unit code as a pharma DataMatrix carries it: GTIN, expiry, lot, serial. */
 static char *
-make_scan_data (GRand      *rand,
-                const char *gtin)
+make_scan_data (const char      *gtin,
+                const UnitParts *parts)
 {
-  char lot[9], serial[13];
-
-  random_alnum (rand, lot, 6);
-  random_alnum (rand, serial, 12);
-  return g_strdup_printf ("]d201%s17%02d%02d%02d10%s\x1d" "21%s", gtin,
-                          g_rand_int_range (rand, 26, 40), g_rand_int_range (rand, 1, 13),
-                          g_rand_int_range (rand, 1, 29), lot, serial);
+  return g_strdup_printf ("]d201%s17%s10%s\x1d" "21%s", gtin, parts->expiry, parts->lot,
+                          parts->serial);
 }
 
 static char *
-make_bracketed (GRand      *rand,
-                const char *gtin)
+make_bracketed (const char      *gtin,
+                const UnitParts *parts)
 {
-  char lot[9], serial[13];
-
-  random_alnum (rand, lot, 6);
-  random_alnum (rand, serial, 12);
-  return g_strdup_printf ("(01)%s(17)%02d%02d%02d(10)%s(21)%s", gtin,
-                          g_rand_int_range (rand, 26, 40), g_rand_int_range (rand, 1, 13),
-                          g_rand_int_range (rand, 1, 29), lot, serial);
+  return g_strdup_printf ("(01)%s(17)%s(10)%s(21)%s", gtin, parts->expiry, parts->lot,
+                          parts->serial);
 }
 
 static char *
-make_digital_link (GRand      *rand,
-                   const char *gtin)
+make_digital_link (const char      *gtin,
+                   const UnitParts *parts)
 {
-  char lot[9], serial[13];
-
-  random_alnum (rand, lot, 6);
-  random_alnum (rand, serial, 12);
-  return g_strdup_printf ("https://id.gs1.org/01/%s/10/%s/21/%s?17=%02d%02d%02d", gtin, lot,
-                          serial, g_rand_int_range (rand, 26, 40),
-                          g_rand_int_range (rand, 1, 13), g_rand_int_range (rand, 1, 29));
+  return g_strdup_printf ("https://id.gs1.org/01/%s/10/%s/21/%s?17=%s", gtin, parts->lot,
+                          parts->serial, parts->expiry);
 }
 
 /* Parses the codes round and round for @seconds; returns codes per second,
@@ -139,7 +146,12 @@ bench_gs1 (double seconds)
       double rate;
 
       for (guint i = 0; i < N_CODES; i++)
-        codes[i] = forms[f].make (rand, gtins[i % G_N_ELEMENTS (gtins)]);
+        {
+          UnitParts parts;
+
+          random_unit_parts (rand, &parts);
+          codes[i] = forms[f].make (gtins[i % G_N_ELEMENTS (gtins)], &parts);
+        }
 
       /* Warm the caches and the AI index before timing. */
       run (codes, seconds / 10);

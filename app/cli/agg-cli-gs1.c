@@ -13,21 +13,6 @@
 #include "agg-cli.h"
 #include "agg-gs1.h"
 
-int
-agg_cli_usage_error (const char *format,
-                     ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  fprintf (stderr, "aggctl: %s\n", message);
-  return AGG_CLI_EXIT_USAGE;
-}
-
 static char *
 parse_result_to_json (const AggGs1Data *data,
                       gboolean          valid,
@@ -255,10 +240,7 @@ sscc_make (int    argc,
 
   sscc = agg_gs1_sscc_make (gcp, (guint) ext, ref, &error);
   if (sscc == NULL)
-    {
-      fprintf (stderr, "aggctl: %s\n", error->message);
-      return AGG_CLI_EXIT_FAILED;
-    }
+    return agg_cli_failure ("%s", error->message);
 
   printf ("%s\n", sscc);
   return AGG_CLI_EXIT_OK;

@@ -23,18 +23,40 @@
 
 AggCliGlobals agg_cli_globals;
 
+/* Usage errors and failures read alike: only the exit status differs. */
+static void print_error (const char *format,
+                         va_list     args) G_GNUC_PRINTF (1, 0);
+
+static void
+print_error (const char *format,
+             va_list     args)
+{
+  g_autofree char *message = g_strdup_vprintf (format, args);
+
+  fprintf (stderr, "aggctl: %s\n", message);
+}
+
+int
+agg_cli_usage_error (const char *format,
+                     ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  print_error (format, args);
+  va_end (args);
+  return AGG_CLI_EXIT_USAGE;
+}
+
 int
 agg_cli_failure (const char *format,
                  ...)
 {
-  g_autofree char *message = NULL;
   va_list args;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  print_error (format, args);
   va_end (args);
-
-  fprintf (stderr, "aggctl: %s\n", message);
   return AGG_CLI_EXIT_FAILED;
 }
 
@@ -370,30 +392,6 @@ typedef struct
   AggRequest *pending;
 } Station;
 
-static AggResult *
-result_new (AggOutcome  outcome,
-            const char *format,
-            ...) G_GNUC_PRINTF (2, 3);
-
-/* Answers the engine does not give: malformed lines and help, printed the
- * way the engine's are. */
-static AggResult *
-result_new (AggOutcome  outcome,
-            const char *format,
-            ...)
-{
-  AggResult *result = g_new0 (AggResult, 1);
-  va_list args;
-
-  va_start (args, format);
-  result->outcome = outcome;
-  result->message = g_strdup_vprintf (format, args);
-  result->details = json_object_new ();
-  va_end (args);
-
-  return result;
-}
-
 static void
 print_result (const AggResult *result)
 {
@@ -406,8 +404,8 @@ print_result (const AggResult *result)
 static AggResult *
 help_result (void)
 {
-  AggResult *result = result_new (AGG_OUTCOME_ACCEPTED, "%s",
-                                  _("One command per line; each gets one JSON line back."));
+  AggResult *result = agg_result_new (AGG_OUTCOME_ACCEPTED, "%s",
+                                      _("One command per line; each gets one JSON line back."));
   JsonArray *usage = json_array_new ();
 
   for (guint i = 0; i < G_N_ELEMENTS (line_commands); i++)
@@ -423,7 +421,8 @@ execute (Station    *station,
   AggResult *result = agg_line_execute_sync (station->line, request);
 
   if (result == NULL)
-    return result_new (AGG_OUTCOME_BAD_REQUEST, "%s", _("The engine cannot run this request."));
+    return agg_result_new (AGG_OUTCOME_BAD_REQUEST, "%s",
+                           _("The engine cannot run this request."));
 
   g_clear_pointer (&station->pending, agg_request_free);
   if (result->outcome == AGG_OUTCOME_SIGNATURE_REQUIRED)
@@ -444,7 +443,7 @@ sign_pending (Station    *station,
   AggResult *result;
 
   if (request == NULL)
-    return result_new (AGG_OUTCOME_BAD_REQUEST, "%s", _("There is nothing to sign."));
+    return agg_result_new (AGG_OUTCOME_BAD_REQUEST, "%s", _("There is nothing to sign."));
 
   request->signer = g_strdup (signer);
   request->signer_pin = g_strdup (pin);
@@ -464,7 +463,7 @@ static AggResult *
 usage_result (const LineCommand *command)
 {
   /* Translators: %s is the usage line of a command, e.g. "start ORDER". */
-  return result_new (AGG_OUTCOME_BAD_REQUEST, _("Usage: %s"), _(command->usage));
+  return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Usage: %s"), _(command->usage));
 }
 
 /* Runs one line and returns its answer, or NULL for a line that asks
@@ -497,8 +496,8 @@ handle_line (Station    *station,
   if (memchr (line, '\0', len) != NULL || !g_utf8_validate (line, len, NULL))
     {
       g_clear_pointer (&station->pending, agg_request_free);
-      return result_new (AGG_OUTCOME_BAD_REQUEST, "%s",
-                         _("A command must be UTF-8 text."));
+      return agg_result_new (AGG_OUTCOME_BAD_REQUEST, "%s",
+                             _("A command must be UTF-8 text."));
     }
 
   if (!g_shell_parse_argv (line, NULL, &words, &error))
@@ -506,7 +505,7 @@ handle_line (Station    *station,
       if (g_error_matches (error, G_SHELL_ERROR, G_SHELL_ERROR_EMPTY_STRING))
         return NULL;
       g_clear_pointer (&station->pending, agg_request_free);
-      return result_new (AGG_OUTCOME_BAD_REQUEST, "%s", error->message);
+      return agg_result_new (AGG_OUTCOME_BAD_REQUEST, "%s", error->message);
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (line_commands); i++)
@@ -518,8 +517,8 @@ handle_line (Station    *station,
 
   if (command == NULL)
     /* Translators: %s is what was typed as a command. */
-    return result_new (AGG_OUTCOME_BAD_REQUEST, _("Unknown command “%s”; “help” lists them."),
-                       words[0]);
+    return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Unknown command “%s”; “help” lists them."),
+                           words[0]);
 
   /* "scan" with nothing after it; data always takes the short path. */
   if (command->action == AGG_ACTION_SCAN && command->kind == KIND_REQUEST)
@@ -694,8 +693,8 @@ serve (Station *station)
               g_autoptr(AggResult) result = NULL;
 
               g_clear_pointer (&station->pending, agg_request_free);
-              result = result_new (AGG_OUTCOME_BAD_REQUEST, _("A line is limited to %d bytes."),
-                                   MAX_LINE_LENGTH);
+              result = agg_result_new (AGG_OUTCOME_BAD_REQUEST,
+                                       _("A line is limited to %d bytes."), MAX_LINE_LENGTH);
               print_result (result);
               too_long = FALSE;
             }

@@ -156,14 +156,16 @@ alternative_has_in_order (const char       *alt,
   return TRUE;
 }
 
-/* Whether the path qualifiers read so far (@n elements from @first) may be
- * followed by @next. */
+/* Whether a permitted qualifier sequence of @dlpkey holds the path
+ * qualifiers read so far (@n elements from @first) in their order, and
+ * @ai too: after them when @after_them is set, else anywhere. */
 static gboolean
-qualifier_may_follow (const char       *dlpkey,
-                      const AggGs1Data *data,
-                      guint             first,
-                      guint             n,
-                      const char       *next)
+sequence_holds (const char       *dlpkey,
+                const AggGs1Data *data,
+                guint             first,
+                guint             n,
+                const char       *ai,
+                gboolean          after_them)
 {
   for (const char *alt = dlpkey; alt != NULL;)
     {
@@ -171,30 +173,7 @@ qualifier_may_follow (const char       *dlpkey,
       int last;
 
       if (alternative_has_in_order (alt, alt_end, data, first, n, &last) &&
-          alternative_index (alt, alt_end, next) > last)
-        return TRUE;
-      alt = next_alternative (alt_end);
-    }
-
-  return FALSE;
-}
-
-/* Whether @ai would extend the path qualifiers to a permitted sequence: then
- * the standard wants it in the path, not in the query. */
-static gboolean
-belongs_in_path (const char       *dlpkey,
-                 const AggGs1Data *data,
-                 guint             first,
-                 guint             n,
-                 const char       *ai)
-{
-  for (const char *alt = dlpkey; alt != NULL;)
-    {
-      const char *alt_end = alternative_end (alt);
-      int last;
-
-      if (alternative_has_in_order (alt, alt_end, data, first, n, &last) &&
-          alternative_index (alt, alt_end, ai) >= 0)
+          alternative_index (alt, alt_end, ai) > (after_them ? last : -1))
         return TRUE;
       alt = next_alternative (alt_end);
     }
@@ -367,8 +346,10 @@ parse_query_parameter (AggGs1Data  *data,
                               base_offset + start,
                               _("may not be a Digital Link query parameter"));
 
-  if (belongs_in_path (data->elements[first].info->dlpkey, data, first + 1, n_path - 1,
-                       info->ai))
+  /* An AI that would extend the path qualifiers to a permitted sequence
+   * belongs in the path. */
+  if (sequence_holds (data->elements[first].info->dlpkey, data, first + 1, n_path - 1,
+                      info->ai, FALSE))
     return agg_gs1_data_fail (data, error, AGG_GS1_ERROR_BAD_DIGITAL_LINK, info->ai,
                               base_offset + start,
                               _("qualifies AI (%s) and belongs in the Digital Link path, "
@@ -479,8 +460,8 @@ agg_gs1_parse_digital_link (const char  *input,
       const AggGs1AiInfo *info = agg_gs1_lookup_ai (input + ai_start, value_slash - ai_start);
 
       if (data->n_elements > first &&
-          !qualifier_may_follow (data->elements[first].info->dlpkey, data, first + 1,
-                                 data->n_elements - first - 1, info->ai))
+          !sequence_holds (data->elements[first].info->dlpkey, data, first + 1,
+                           data->n_elements - first - 1, info->ai, TRUE))
         return agg_gs1_data_fail (data, error, AGG_GS1_ERROR_BAD_DIGITAL_LINK, info->ai,
                                   base_offset + ai_start,
                                   _("may not follow AI (%s) in a Digital Link path"),

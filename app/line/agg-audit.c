@@ -99,8 +99,6 @@ agg_settings_get (AggStore    *store,
                   GError     **error)
 {
   sqlite3_stmt *stmt;
-  char *value = NULL;
-  int rc;
 
   g_return_val_if_fail (AGG_IS_STORE (store), NULL);
   g_return_val_if_fail (key != NULL, NULL);
@@ -111,14 +109,7 @@ agg_settings_get (AggStore    *store,
     return NULL;
 
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  else if (rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
-  sqlite3_reset (stmt);
-
-  return value;
+  return agg_store_step_text (store, stmt, error);
 }
 
 gint64
@@ -150,7 +141,6 @@ agg_settings_set (AggStore        *store,
   g_autofree char *old_value = NULL;
   GError *local_error = NULL;
   sqlite3_stmt *stmt;
-  int rc;
 
   g_return_val_if_fail (AGG_IS_STORE (store), FALSE);
   g_return_val_if_fail (key != NULL && *key != '\0', FALSE);
@@ -167,11 +157,8 @@ agg_settings_set (AggStore        *store,
     }
 
   old_value = agg_settings_get (store, key, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return FALSE;
 
   /* Setting the same value again changes nothing, so nothing is audited. */
   if (g_strcmp0 (old_value, value) == 0)
@@ -186,11 +173,7 @@ agg_settings_set (AggStore        *store,
 
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
+  if (!agg_store_step (store, stmt, error))
     return FALSE;
 
   return agg_audit_append (store, actor, "setting.change", key, old_value, value,
@@ -257,7 +240,8 @@ agg_audit_append (AggStore            *store,
   sqlite3_stmt *stmt;
   gint64 id = 1;
   gboolean has_user;
-  int rc;
+  gboolean found;
+  gboolean ok;
 
   g_return_val_if_fail (AGG_IS_STORE (store), FALSE);
   g_return_val_if_fail (action != NULL && *action != '\0', FALSE);
@@ -267,18 +251,16 @@ agg_audit_append (AggStore            *store,
   if (stmt == NULL)
     return FALSE;
 
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  ok = agg_store_step_row (store, stmt, &found, error);
+  if (ok && found)
     {
       const char *last_hash = (const char *) sqlite3_column_text (stmt, 1);
 
       id = sqlite3_column_int64 (stmt, 0) + 1;
       g_strlcpy (prev_hash, last_hash != NULL ? last_hash : "", sizeof prev_hash);
     }
-  else if (rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
   sqlite3_reset (stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+  if (!ok)
     return FALSE;
 
   at = agg_now_utc ();
@@ -327,12 +309,7 @@ agg_audit_append (AggStore            *store,
     if (i != FIELD_USER_ID)
       sqlite3_bind_text (stmt, i + 1, fields.value[i], fields.len[i], SQLITE_STATIC);
   sqlite3_bind_text (stmt, N_FIELDS + 1, hash, 64, SQLITE_STATIC);
-
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
+  if (!agg_store_step (store, stmt, error))
     return FALSE;
 
   if (out_id != NULL)

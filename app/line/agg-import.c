@@ -232,7 +232,7 @@ read_product (AggStore    *store,
 {
   sqlite3_stmt *stmt;
   char *description = NULL;
-  int rc;
+  gboolean found;
 
   stmt = agg_store_prepare (store,
                             "SELECT description, units_per_case, cases_per_pallet,"
@@ -243,8 +243,7 @@ read_product (AggStore    *store,
     return NULL;
 
   sqlite3_bind_text (stmt, 1, gtin, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  if (agg_store_step_row (store, stmt, &found, error) && found)
     {
       Product old = {
         .gtin = gtin,
@@ -259,8 +258,6 @@ read_product (AggStore    *store,
 
       description = describe_product (&old);
     }
-  else if (rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
   sqlite3_reset (stmt);
 
   return description;
@@ -273,8 +270,6 @@ find_active_order (AggStore    *store,
                    GError     **error)
 {
   sqlite3_stmt *stmt;
-  char *id = NULL;
-  int rc;
 
   stmt = agg_store_prepare (store,
                             "SELECT id FROM work_orders"
@@ -284,14 +279,7 @@ find_active_order (AggStore    *store,
     return NULL;
 
   sqlite3_bind_text (stmt, 1, gtin, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  else if (rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
-  sqlite3_reset (stmt);
-
-  return id;
+  return agg_store_step_text (store, stmt, error);
 }
 
 static gboolean
@@ -325,11 +313,8 @@ import_product (Import         *import,
                  _("must be “allocate” or “scan”, not “%s”"), product->case_code);
 
   old_value = read_product (import->store, product->gtin, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return FALSE;
   new_value = describe_product (product);
 
   /* Changing the case size or the rules under a running order would
@@ -338,11 +323,8 @@ import_product (Import         *import,
     {
       g_autofree char *active = find_active_order (import->store, product->gtin, &local_error);
 
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, local_error);
-          return FALSE;
-        }
+      if (agg_propagate_local_error (error, &local_error))
+        return FALSE;
       if (active != NULL)
         return fail (import, error, AGG_LINE_ERROR_EXISTS, NULL,
                      _("the product %s cannot change while the work order “%s” is under way"),
@@ -415,20 +397,17 @@ product_exists (AggStore    *store,
                 GError     **error)
 {
   sqlite3_stmt *stmt;
-  int rc;
+  gboolean ok;
 
   stmt = agg_store_prepare (store, "SELECT 1 FROM products WHERE gtin = ?", error);
   if (stmt == NULL)
     return FALSE;
 
   sqlite3_bind_text (stmt, 1, gtin, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  *exists = rc == SQLITE_ROW;
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
+  ok = agg_store_step_row (store, stmt, exists, error);
   sqlite3_reset (stmt);
 
-  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+  return ok;
 }
 
 /* The order's status and description when it exists; both NULL when it
@@ -441,7 +420,8 @@ read_order (AggStore    *store,
             GError     **error)
 {
   sqlite3_stmt *stmt;
-  int rc;
+  gboolean found;
+  gboolean ok;
 
   stmt = agg_store_prepare (store,
                             "SELECT status, gtin, lot, expiry, planned,"
@@ -452,8 +432,8 @@ read_order (AggStore    *store,
     return FALSE;
 
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  ok = agg_store_step_row (store, stmt, &found, error);
+  if (ok && found)
     {
       *status = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
       *description = describe_order ((const char *) sqlite3_column_text (stmt, 1),
@@ -462,11 +442,9 @@ read_order (AggStore    *store,
                                      sqlite3_column_int64 (stmt, 4),
                                      sqlite3_column_int64 (stmt, 5));
     }
-  else if (rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
   sqlite3_reset (stmt);
 
-  return rc == SQLITE_ROW || rc == SQLITE_DONE;
+  return ok;
 }
 
 static gboolean
@@ -1355,13 +1333,9 @@ import_csv (Import      *import,
     {
       gboolean ok;
 
+      /* No record: the end of the file, or a fault in it. */
       if (!csv_read_record (&csv, import, fields, &local_error))
-        {
-          if (local_error == NULL)
-            return TRUE;
-          g_propagate_error (error, local_error);
-          return FALSE;
-        }
+        return !agg_propagate_local_error (error, &local_error);
 
       if (fields->len != n_columns)
         return fail (import, error, AGG_LINE_ERROR_INVALID, NULL,

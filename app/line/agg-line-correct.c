@@ -57,11 +57,8 @@ resolve (AggStore    *store,
                              _("The code names neither a unit (01 + 21) nor a case (00)"));
     }
 
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
   if (target->unit == NULL && target->container == NULL)
     return agg_result_new (AGG_OUTCOME_NOT_FOUND, _("%s is not in this station's records"),
                            target->code.kind == AGG_CODE_UNIT ? target->code.serial
@@ -202,7 +199,6 @@ collect_contents (AggStore      *store,
                   GError       **error)
 {
   sqlite3_stmt *stmt;
-  int rc;
 
   stmt = agg_store_prepare (store,
                             "SELECT u.gtin, u.serial FROM units u"
@@ -212,11 +208,8 @@ collect_contents (AggStore      *store,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, container->id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (epcs, agg_unit_uri ((const char *) sqlite3_column_text (stmt, 0),
-                                         (const char *) sqlite3_column_text (stmt, 1)));
-  if (rc != SQLITE_DONE)
-    return agg_store_set_error (store, error, rc);
+  if (!agg_collect_uris (store, stmt, FALSE, epcs, error))
+    return FALSE;
 
   if (container->is_pallet)
     {
@@ -225,19 +218,12 @@ collect_contents (AggStore      *store,
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, container->id);
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        g_ptr_array_add (epcs, agg_sscc_uri ((const char *) sqlite3_column_text (stmt, 0)));
-      if (rc != SQLITE_DONE)
-        return agg_store_set_error (store, error, rc);
+      if (!agg_collect_uris (store, stmt, TRUE, epcs, error))
+        return FALSE;
     }
 
   return TRUE;
 }
-
-static gboolean child_ids (AggStore      *store,
-                           AggContainer  *container,
-                           GArray        *ids,
-                           GError       **error);
 
 /* Empties a container: its children come out (units become loose),
  * with DELETE events for what was announced.  A pallet's cases keep
@@ -257,7 +243,7 @@ empty_container (AggStore      *store,
     {
       g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
 
-      if (!child_ids (store, container, ids, error))
+      if (!agg_container_child_ids (store, container->id, ids, error))
         return FALSE;
 
       for (guint i = 0; i < ids->len; i++)
@@ -271,25 +257,6 @@ empty_container (AggStore      *store,
     }
 
   return agg_container_disaggregate (store, container, 0, NULL, audit_id, error);
-}
-
-static AggResult *
-accepted (const char *format,
-          ...) G_GNUC_PRINTF (1, 2);
-
-static AggResult *
-accepted (const char *format,
-          ...)
-{
-  AggResult *result;
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  result = agg_result_new (AGG_OUTCOME_ACCEPTED, "%s", message);
-  return result;
 }
 
 static AggResult *
@@ -344,9 +311,11 @@ remove_or_sample (AggJob   *job,
       if (!object_event (job->store, epcs, "OBSERVE", "sampling", "non_sellable_other",
                          unit->order_id, audit_id, error))
         return NULL;
-      return accepted (_("Unit %s taken as a sample"), unit->serial);
+      return agg_result_new (AGG_OUTCOME_ACCEPTED, _("Unit %s taken as a sample"),
+                             unit->serial);
     }
-  return accepted (_("Unit %s removed from case %s"), unit->serial, parent->sscc);
+  return agg_result_new (AGG_OUTCOME_ACCEPTED, _("Unit %s removed from case %s"), unit->serial,
+                         parent->sscc);
 }
 
 static AggResult *
@@ -386,11 +355,8 @@ replace_unit (AggJob  *job,
 
   /* The newcomer passes the same rules as a scan into that case. */
   refusal = agg_unit_check_rules (job->store, order, gs1, parent, &existing, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
   if (refusal != NULL)
     return refusal;
 
@@ -423,8 +389,8 @@ replace_unit (AggJob  *job,
         return NULL;
     }
 
-  return accepted (_("Unit %s replaced by %s in case %s"), unit->serial,
-                   agg_gs1_data_lookup (gs1, "21"), parent->sscc);
+  return agg_result_new (AGG_OUTCOME_ACCEPTED, _("Unit %s replaced by %s in case %s"),
+                         unit->serial, agg_gs1_data_lookup (gs1, "21"), parent->sscc);
 }
 
 static AggResult *
@@ -466,7 +432,9 @@ unpack (AggJob  *job,
                      container->order_id, audit_id, error))
     return NULL;
 
-  return accepted (_("%s unpacked: %s items taken out, its SSCC voided"), container->sscc, count);
+  return agg_result_new (AGG_OUTCOME_ACCEPTED,
+                         _("%s unpacked: %s items taken out, its SSCC voided"),
+                         container->sscc, count);
 }
 
 static AggResult *
@@ -509,11 +477,8 @@ remove_or_move_case (AggJob  *job,
           code.kind != AGG_CODE_CONTAINER)
         return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Scan the pallet to move it to"));
       to = agg_container_load_sscc (job->store, code.sscc, &local_error);
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
+      if (agg_propagate_local_error (error, &local_error))
+        return NULL;
       if (to == NULL || !to->is_pallet)
         return agg_result_new (AGG_OUTCOME_NOT_FOUND, _("%s is not a pallet of this station"),
                                code.sscc);
@@ -549,27 +514,19 @@ remove_or_move_case (AggJob  *job,
     return NULL;
 
   if (!move)
-    return accepted (_("Case %s taken off pallet %s"), item->sscc, from->sscc);
+    return agg_result_new (AGG_OUTCOME_ACCEPTED, _("Case %s taken off pallet %s"), item->sscc,
+                           from->sscc);
 
-  {
-    sqlite3_stmt *stmt = agg_store_prepare (job->store,
-                                            "UPDATE containers SET parent_id = ? WHERE id = ?",
-                                            error);
-
-    if (stmt == NULL)
-      return NULL;
-    sqlite3_bind_int64 (stmt, 1, to->id);
-    sqlite3_bind_int64 (stmt, 2, item->id);
-    if (!agg_store_step (job->store, stmt, error))
-      return NULL;
-  }
+  if (!agg_container_set_parent (job->store, item->id, to->id, error))
+    return NULL;
 
   if (strcmp (to->status, "closed") == 0 &&
       !announce_add (job->store, to, agg_sscc_uri (item->sscc), "containers", item->id,
                      audit_id, error))
     return NULL;
 
-  return accepted (_("Case %s moved to pallet %s"), item->sscc, to->sscc);
+  return agg_result_new (AGG_OUTCOME_ACCEPTED, _("Case %s moved to pallet %s"), item->sscc,
+                         to->sscc);
 }
 
 static AggResult *
@@ -599,11 +556,8 @@ reopen_case (AggJob  *job,
     return agg_result_new (AGG_OUTCOME_NO_RUNNING_ORDER,
                            _("Start order %s before reopening its case"), order->id);
   open_case = agg_container_load_open (job->store, order->id, FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
   if (open_case != NULL)
     return agg_result_new (AGG_OUTCOME_INVALID_STATE,
                            _("Case %s is open: close it before reopening %s"), open_case->sscc,
@@ -622,30 +576,8 @@ reopen_case (AggJob  *job,
                    "  partial_reason = NULL WHERE id = ?1", item->id, NULL, error))
     return NULL;
 
-  return accepted (_("Case %s is open again: units scanned now go into it"), item->sscc);
-}
-
-static gboolean
-child_ids (AggStore      *store,
-           AggContainer  *container,
-           GArray        *ids,
-           GError       **error)
-{
-  sqlite3_stmt *stmt = agg_store_prepare (store, "SELECT id FROM containers WHERE parent_id = ?"
-                                                 " ORDER BY id", error);
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, container->id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
-    }
-  if (rc != SQLITE_DONE)
-    return agg_store_set_error (store, error, rc);
-  return TRUE;
+  return agg_result_new (AGG_OUTCOME_ACCEPTED,
+                         _("Case %s is open again: units scanned now go into it"), item->sscc);
 }
 
 static gboolean
@@ -729,7 +661,8 @@ retire (AggJob  *job,
       AggContainer *container = target->container;
 
       /* A pallet's cases go with it when its contents do. */
-      if (contents && container->is_pallet && !child_ids (job->store, container, case_ids, error))
+      if (contents && container->is_pallet &&
+          !agg_container_child_ids (job->store, container->id, case_ids, error))
         return NULL;
 
       g_ptr_array_add (epcs, agg_sscc_uri (container->sscc));
@@ -748,7 +681,8 @@ retire (AggJob  *job,
                      error))
     return NULL;
 
-  return accepted (destroy ? _("%s recorded as destroyed") : _("%s decommissioned"), what);
+  return agg_result_new (AGG_OUTCOME_ACCEPTED,
+                         destroy ? _("%s recorded as destroyed") : _("%s decommissioned"), what);
 }
 
 static AggResult *
@@ -789,7 +723,8 @@ void_or_reprint_label (AggJob   *job,
           !agg_audit_append (job->store, &job->actor, "label.reprint", container->sscc, NULL,
                              "reprint", job->request->reason, &signature, NULL, error))
         return NULL;
-      return accepted (_("Label %s may be reprinted: marked as a reprint"), container->sscc);
+      return agg_result_new (AGG_OUTCOME_ACCEPTED,
+                             _("Label %s may be reprinted: marked as a reprint"), container->sscc);
     }
 
   g_ptr_array_add (epcs, agg_sscc_uri (container->sscc));
@@ -802,7 +737,7 @@ void_or_reprint_label (AggJob   *job,
                      container->order_id, audit_id, error))
     return NULL;
 
-  return accepted (_("Label %s voided"), container->sscc);
+  return agg_result_new (AGG_OUTCOME_ACCEPTED, _("Label %s voided"), container->sscc);
 }
 
 AggResult *

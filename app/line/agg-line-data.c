@@ -18,6 +18,32 @@ column_text (sqlite3_stmt *stmt,
   return (const char *) sqlite3_column_text (stmt, column);
 }
 
+/* @sql prepared with @text bound to its one parameter; NULL on an error. */
+static sqlite3_stmt *
+prepare_with_text (AggStore    *store,
+                   const char  *sql,
+                   const char  *text,
+                   GError     **error)
+{
+  sqlite3_stmt *stmt = agg_store_prepare (store, sql, error);
+
+  if (stmt != NULL)
+    sqlite3_bind_text (stmt, 1, text, -1, SQLITE_TRANSIENT);
+  return stmt;
+}
+
+/* Steps @stmt, which may be NULL after a failed prepare, to its one row:
+ * FALSE when there is none, with @error set when the store failed. */
+static gboolean
+step_to_row (AggStore      *store,
+             sqlite3_stmt  *stmt,
+             GError       **error)
+{
+  gboolean found = FALSE;
+
+  return stmt != NULL && agg_store_step_row (store, stmt, &found, error) && found;
+}
+
 void
 agg_order_free (AggOrder *order)
 {
@@ -36,15 +62,15 @@ agg_order_free (AggOrder *order)
   "       p.require_future_expiry, p.require_serial_list, p.case_code" \
   "  FROM work_orders o JOIN products p ON p.gtin = o.gtin "
 
+/* The order in the row @stmt selects; @stmt is NULL when preparing it failed. */
 static AggOrder *
 order_from_statement (AggStore      *store,
                       sqlite3_stmt  *stmt,
                       GError       **error)
 {
   AggOrder *order;
-  gboolean found;
 
-  if (!agg_store_step_row (store, stmt, &found, error) || !found)
+  if (!step_to_row (store, stmt, error))
     return NULL;
 
   order = g_new0 (AggOrder, 1);
@@ -69,11 +95,8 @@ agg_order_load (AggStore    *store,
                 const char  *id,
                 GError     **error)
 {
-  sqlite3_stmt *stmt = agg_store_prepare (store, ORDER_SELECT "WHERE o.id = ?", error);
+  sqlite3_stmt *stmt = prepare_with_text (store, ORDER_SELECT "WHERE o.id = ?", id, error);
 
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
   return order_from_statement (store, stmt, error);
 }
 
@@ -83,8 +106,6 @@ agg_order_load_running (AggStore  *store,
 {
   sqlite3_stmt *stmt = agg_store_prepare (store, ORDER_SELECT "WHERE o.status = 'running'", error);
 
-  if (stmt == NULL)
-    return NULL;
   return order_from_statement (store, stmt, error);
 }
 
@@ -102,15 +123,15 @@ agg_container_free (AggContainer *container)
   "     + (SELECT count (*) FROM containers k WHERE k.parent_id = c.id)" \
   "  FROM containers c "
 
+/* The container in the row @stmt selects; @stmt is NULL when preparing it failed. */
 static AggContainer *
 container_from_statement (AggStore      *store,
                           sqlite3_stmt  *stmt,
                           GError       **error)
 {
   AggContainer *container;
-  gboolean found;
 
-  if (!agg_store_step_row (store, stmt, &found, error) || !found)
+  if (!step_to_row (store, stmt, error))
     return NULL;
 
   container = g_new0 (AggContainer, 1);
@@ -143,11 +164,8 @@ agg_container_load_sscc (AggStore    *store,
                          const char  *sscc,
                          GError     **error)
 {
-  sqlite3_stmt *stmt = agg_store_prepare (store, CONTAINER_SELECT "WHERE c.sscc = ?", error);
+  sqlite3_stmt *stmt = prepare_with_text (store, CONTAINER_SELECT "WHERE c.sscc = ?", sscc, error);
 
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, sscc, -1, SQLITE_TRANSIENT);
   return container_from_statement (store, stmt, error);
 }
 
@@ -167,6 +185,45 @@ agg_container_load_open (AggStore    *store,
   sqlite3_bind_text (stmt, 1, order_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, pallet ? "pallet" : "case", -1, SQLITE_STATIC);
   return container_from_statement (store, stmt, error);
+}
+
+gboolean
+agg_container_set_parent (AggStore  *store,
+                          gint64     case_id,
+                          gint64     pallet_id,
+                          GError   **error)
+{
+  sqlite3_stmt *stmt = agg_store_prepare (store, "UPDATE containers SET parent_id = ? WHERE id = ?",
+                                          error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, pallet_id);
+  sqlite3_bind_int64 (stmt, 2, case_id);
+  return agg_store_step (store, stmt, error);
+}
+
+gboolean
+agg_container_child_ids (AggStore  *store,
+                         gint64     pallet_id,
+                         GArray    *ids,
+                         GError   **error)
+{
+  sqlite3_stmt *stmt = agg_store_prepare (store, "SELECT id FROM containers WHERE parent_id = ?"
+                                                 " ORDER BY id", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, pallet_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  if (rc != SQLITE_DONE)
+    return agg_store_set_error (store, error, rc);
+  return TRUE;
 }
 
 void
@@ -189,7 +246,6 @@ agg_unit_load (AggStore    *store,
 {
   sqlite3_stmt *stmt;
   AggUnit *unit;
-  gboolean found;
 
   stmt = agg_store_prepare (store,
                             "SELECT id, gtin, serial, lot, expiry, order_id, status, parent_id,"
@@ -199,7 +255,7 @@ agg_unit_load (AggStore    *store,
     return NULL;
   sqlite3_bind_text (stmt, 1, gtin, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, serial, -1, SQLITE_TRANSIENT);
-  if (!agg_store_step_row (store, stmt, &found, error) || !found)
+  if (!step_to_row (store, stmt, error))
     return NULL;
 
   unit = g_new0 (AggUnit, 1);
@@ -235,6 +291,27 @@ agg_unit_key (const char *gtin,
               const char *serial)
 {
   return g_strdup_printf ("(01)%s(21)%s", gtin, serial);
+}
+
+gboolean
+agg_collect_uris (AggStore      *store,
+                  sqlite3_stmt  *stmt,
+                  gboolean       ssccs,
+                  GPtrArray     *epcs,
+                  GError       **error)
+{
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (ssccs)
+        g_ptr_array_add (epcs, agg_sscc_uri (column_text (stmt, 0)));
+      else
+        g_ptr_array_add (epcs, agg_unit_uri (column_text (stmt, 0), column_text (stmt, 1)));
+    }
+  if (rc != SQLITE_DONE)
+    return agg_store_set_error (store, error, rc);
+  return TRUE;
 }
 
 /* The station's read point and business location: its GLN, with the
@@ -455,7 +532,6 @@ announce_children (AggStore      *store,
                    GError       **error)
 {
   sqlite3_stmt *stmt;
-  int rc;
 
   if (container->is_pallet)
     stmt = agg_store_prepare (store,
@@ -468,15 +544,8 @@ announce_children (AggStore      *store,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, container->id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      if (container->is_pallet)
-        g_ptr_array_add (epcs, agg_sscc_uri (column_text (stmt, 0)));
-      else
-        g_ptr_array_add (epcs, agg_unit_uri (column_text (stmt, 0), column_text (stmt, 1)));
-    }
-  if (rc != SQLITE_DONE)
-    return agg_store_set_error (store, error, rc);
+  if (!agg_collect_uris (store, stmt, container->is_pallet, epcs, error))
+    return FALSE;
 
   stmt = agg_store_prepare (store,
                             container->is_pallet
@@ -544,7 +613,6 @@ agg_container_disaggregate (AggStore      *store,
   g_autoptr(GPtrArray) epcs = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *parent = agg_sscc_uri (container->sscc);
   sqlite3_stmt *stmt;
-  int rc;
 
   if (container->is_pallet)
     stmt = agg_store_prepare (store,
@@ -560,15 +628,8 @@ agg_container_disaggregate (AggStore      *store,
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, container->id);
   sqlite3_bind_int64 (stmt, 2, only_child_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      if (container->is_pallet)
-        g_ptr_array_add (epcs, agg_sscc_uri (column_text (stmt, 0)));
-      else
-        g_ptr_array_add (epcs, agg_unit_uri (column_text (stmt, 0), column_text (stmt, 1)));
-    }
-  if (rc != SQLITE_DONE)
-    return agg_store_set_error (store, error, rc);
+  if (!agg_collect_uris (store, stmt, container->is_pallet, epcs, error))
+    return FALSE;
 
   if (container->is_pallet)
     stmt = agg_store_prepare (store,
@@ -719,11 +780,8 @@ agg_unit_check_rules (AggStore            *store,
     }
 
   unit = agg_unit_load (store, gtin, serial, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
 
   if (unit != NULL)
     {

@@ -36,10 +36,6 @@ typedef struct
 typedef AggResult *(*AggHandler) (AggJob  *job,
                                   GError **error);
 
-AggResult *agg_result_new        (AggOutcome   outcome,
-                                  const char  *format,
-                                  ...) G_GNUC_PRINTF (2, 3);
-
 /* The order being packed, read from the database. */
 typedef struct
 {
@@ -93,6 +89,16 @@ AggContainer *agg_container_load_open (AggStore     *store,
                                        const char   *order_id,
                                        gboolean      pallet,
                                        GError      **error);
+/* Puts case @case_id on pallet @pallet_id; the caller audits it. */
+gboolean      agg_container_set_parent (AggStore    *store,
+                                        gint64       case_id,
+                                        gint64       pallet_id,
+                                        GError     **error);
+/* Appends the ids of the cases on pallet @pallet_id to @ids, in order. */
+gboolean      agg_container_child_ids (AggStore     *store,
+                                       gint64        pallet_id,
+                                       GArray       *ids,
+                                       GError      **error);
 
 /* A unit row. */
 typedef struct
@@ -123,6 +129,13 @@ char     *agg_sscc_uri      (const char  *sscc);
 /* "(01)…(21)…", for people and the audit trail. */
 char     *agg_unit_key      (const char  *gtin,
                              const char  *serial);
+/* Appends to @epcs the URI of what each row of @stmt names: an SSCC in
+ * its first column when @ssccs, else a GTIN and a serial number. */
+gboolean  agg_collect_uris  (AggStore     *store,
+                             sqlite3_stmt *stmt,
+                             gboolean      ssccs,
+                             GPtrArray    *epcs,
+                             GError      **error);
 
 /* Writes one EPCIS-ready event into the outbox.  @epcs holds identifiers
  * (URIs); @parent is an SSCC URI for AggregationEvents. */

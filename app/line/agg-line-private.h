@@ -53,6 +53,12 @@ typedef enum
   AGG_AUTH_INACTIVE,
 } AggAuthResult;
 
+/* Moves *@local_error, when set, into @error and returns TRUE.  Lookups
+ * return NULL both when there is nothing and when the store fails: a
+ * local error tells the two apart. */
+gboolean       agg_propagate_local_error   (GError         **error,
+                                            GError         **local_error);
+
 /* Time stamps: UTC with milliseconds ("2026-11-24T17:30:00.123Z"), and the
  * station's offset from UTC at that moment ("+01:00"), from the setting
  * "utc_offset" when present, else the local time zone. */
@@ -127,6 +133,15 @@ gboolean       agg_user_set_active         (AggStore        *store,
                                             GError         **error);
 /* A list of AggUser, by username. */
 GPtrArray     *agg_user_list               (AggStore        *store,
+                                            GError         **error);
+
+/* Every row @stmt gives, as an object of its columns by name: NULL as
+ * null, integers as numbers and anything else as text, except that
+ * @json_column (if not NULL) holds JSON, which is kept as such.  NULL on
+ * a store error. */
+JsonArray     *agg_rows_to_json            (AggStore        *store,
+                                            sqlite3_stmt    *stmt,
+                                            const char      *json_column,
                                             GError         **error);
 
 /* Master data import: one documented JSON format,

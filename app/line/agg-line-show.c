@@ -10,49 +10,43 @@
 
 #include "agg-line-job.h"
 
-static void
-set_text (JsonObject   *object,
-          const char   *name,
-          sqlite3_stmt *stmt,
-          int           column)
-{
-  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
-    json_object_set_null_member (object, name);
-  else
-    json_object_set_string_member (object, name, (const char *) sqlite3_column_text (stmt, column));
-}
-
-static JsonArray *
-history (AggStore    *store,
-         const char  *object,
-         GError     **error)
+JsonArray *
+agg_rows_to_json (AggStore      *store,
+                  sqlite3_stmt  *stmt,
+                  const char    *json_column,
+                  GError       **error)
 {
   g_autoptr(JsonArray) rows = json_array_new ();
-  sqlite3_stmt *stmt;
   int rc;
 
-  stmt = agg_store_prepare (store,
-                            "SELECT id, at, utc_offset, username, action, old_value, new_value,"
-                            "       reason, signer, signer_name, meaning"
-                            "  FROM audit WHERE object = ? ORDER BY id", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, object, -1, SQLITE_TRANSIENT);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       JsonObject *row = json_object_new ();
 
-      json_object_set_int_member (row, "audit_id", sqlite3_column_int64 (stmt, 0));
-      set_text (row, "at", stmt, 1);
-      set_text (row, "utc_offset", stmt, 2);
-      set_text (row, "user", stmt, 3);
-      set_text (row, "action", stmt, 4);
-      set_text (row, "old", stmt, 5);
-      set_text (row, "new", stmt, 6);
-      set_text (row, "reason", stmt, 7);
-      set_text (row, "signer", stmt, 8);
-      set_text (row, "signer_name", stmt, 9);
-      set_text (row, "meaning", stmt, 10);
+      for (int i = 0; i < sqlite3_column_count (stmt); i++)
+        {
+          const char *name = sqlite3_column_name (stmt, i);
+          const char *text;
+          JsonNode *parsed;
+
+          switch (sqlite3_column_type (stmt, i))
+            {
+            case SQLITE_NULL:
+              json_object_set_null_member (row, name);
+              break;
+            case SQLITE_INTEGER:
+              json_object_set_int_member (row, name, sqlite3_column_int64 (stmt, i));
+              break;
+            default:
+              text = (const char *) sqlite3_column_text (stmt, i);
+              parsed = g_strcmp0 (name, json_column) == 0 ? json_from_string (text, NULL) : NULL;
+              if (parsed != NULL)
+                json_object_set_member (row, name, parsed);
+              else
+                json_object_set_string_member (row, name, text);
+              break;
+            }
+        }
       json_array_add_object_element (rows, row);
     }
   if (rc != SQLITE_DONE)
@@ -61,6 +55,27 @@ history (AggStore    *store,
       return NULL;
     }
   return g_steal_pointer (&rows);
+}
+
+/* The record's members are named as the queries below name their
+ * columns, with AS wherever the JSON name differs or a table prefix
+ * would leave the column's name unspecified. */
+static JsonArray *
+history (AggStore    *store,
+         const char  *object,
+         GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = agg_store_prepare (store,
+                            "SELECT id AS audit_id, at, utc_offset, username AS user, action,"
+                            "       old_value AS old, new_value AS new, reason, signer,"
+                            "       signer_name, meaning"
+                            "  FROM audit WHERE object = ? ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, object, -1, SQLITE_TRANSIENT);
+  return agg_rows_to_json (store, stmt, NULL, error);
 }
 
 /* The containers above @parent_id, innermost first. */
@@ -88,34 +103,15 @@ units_of (AggStore  *store,
           gint64     container_id,
           GError   **error)
 {
-  g_autoptr(JsonArray) units = json_array_new ();
   sqlite3_stmt *stmt;
-  int rc;
 
   stmt = agg_store_prepare (store,
-                            "SELECT gtin, serial, lot, expiry, status FROM units"
+                            "SELECT 'unit' AS kind, gtin, serial, lot, expiry, status FROM units"
                             " WHERE parent_id = ? ORDER BY id", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, container_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *unit = json_object_new ();
-
-      json_object_set_string_member (unit, "kind", "unit");
-      set_text (unit, "gtin", stmt, 0);
-      set_text (unit, "serial", stmt, 1);
-      set_text (unit, "lot", stmt, 2);
-      set_text (unit, "expiry", stmt, 3);
-      set_text (unit, "status", stmt, 4);
-      json_array_add_object_element (units, unit);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      agg_store_set_error (store, error, rc);
-      return NULL;
-    }
-  return g_steal_pointer (&units);
+  return agg_rows_to_json (store, stmt, NULL, error);
 }
 
 /* A pallet's cases, each with its units. */
@@ -126,24 +122,9 @@ cases_of (AggStore  *store,
 {
   g_autoptr(JsonArray) cases = json_array_new ();
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  sqlite3_stmt *stmt;
-  int rc;
 
-  stmt = agg_store_prepare (store, "SELECT id FROM containers WHERE parent_id = ? ORDER BY id",
-                            error);
-  if (stmt == NULL)
+  if (!agg_container_child_ids (store, pallet_id, ids, error))
     return NULL;
-  sqlite3_bind_int64 (stmt, 1, pallet_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      agg_store_set_error (store, error, rc);
-      return NULL;
-    }
 
   for (guint i = 0; i < ids->len; i++)
     {
@@ -170,35 +151,18 @@ rejections (AggStore    *store,
             const char  *serial,
             GError     **error)
 {
-  g_autoptr(JsonArray) rows = json_array_new ();
   sqlite3_stmt *stmt;
-  int rc;
 
   stmt = agg_store_prepare (store,
-                            "SELECT r.at, r.outcome, r.order_id, r.source, u.username"
+                            "SELECT r.at AS at, r.outcome AS outcome, r.order_id AS \"order\","
+                            "       r.source AS source, u.username AS user"
                             "  FROM rejects r LEFT JOIN users u ON u.id = r.user_id"
                             " WHERE r.gtin = ? AND r.serial = ? ORDER BY r.id", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, gtin, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, serial, -1, SQLITE_TRANSIENT);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *row = json_object_new ();
-
-      set_text (row, "at", stmt, 0);
-      set_text (row, "outcome", stmt, 1);
-      set_text (row, "order", stmt, 2);
-      set_text (row, "source", stmt, 3);
-      set_text (row, "user", stmt, 4);
-      json_array_add_object_element (rows, row);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      agg_store_set_error (store, error, rc);
-      return NULL;
-    }
-  return g_steal_pointer (&rows);
+  return agg_rows_to_json (store, stmt, NULL, error);
 }
 
 AggResult *
@@ -206,7 +170,7 @@ agg_line_handle_show (AggJob  *job,
                       GError **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonObject) record = json_object_new ();
+  g_autoptr(JsonObject) record = NULL;
   AggStore *store = job->store;
   AggResult *result;
   AggCode code;
@@ -224,15 +188,13 @@ agg_line_handle_show (AggJob  *job,
       g_autofree char *key = agg_unit_key (code.gtin, code.serial);
       JsonArray *rejected;
 
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
+      if (agg_propagate_local_error (error, &local_error))
+        return NULL;
 
       rejected = rejections (store, code.gtin, code.serial, error);
       if (rejected == NULL)
         return NULL;
+      record = json_object_new ();
       json_object_set_array_member (record, "rejections", rejected);
 
       if (unit == NULL)
@@ -272,28 +234,14 @@ agg_line_handle_show (AggJob  *job,
   else if (code.kind == AGG_CODE_CONTAINER)
     {
       g_autoptr(AggContainer) container = agg_container_load_sscc (store, code.sscc, &local_error);
-      JsonObject *object;
-      GList *members;
 
+      if (agg_propagate_local_error (error, &local_error))
+        return NULL;
       if (container == NULL)
-        {
-          if (local_error != NULL)
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return NULL;
-            }
-          return agg_result_new (AGG_OUTCOME_NOT_FOUND, _("%s is not in this station's records"),
-                                 code.sscc);
-        }
+        return agg_result_new (AGG_OUTCOME_NOT_FOUND, _("%s is not in this station's records"),
+                               code.sscc);
 
-      object = agg_container_to_json (store, container);
-      members = json_object_get_members (object);
-      for (GList *l = members; l != NULL; l = l->next)
-        json_object_set_member (record, l->data,
-                                json_node_copy (json_object_get_member (object, l->data)));
-      g_list_free (members);
-      json_object_unref (object);
-
+      record = agg_container_to_json (store, container);
       array = parents (store, container->parent_id, error);
       if (array == NULL)
         return NULL;

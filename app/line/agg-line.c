@@ -164,6 +164,17 @@ agg_result_new (AggOutcome  outcome,
 }
 
 gboolean
+agg_propagate_local_error (GError **error,
+                           GError **local_error)
+{
+  if (*local_error == NULL)
+    return FALSE;
+
+  g_propagate_error (error, g_steal_pointer (local_error));
+  return TRUE;
+}
+
+gboolean
 agg_result_is_ok (const AggResult *result)
 {
   g_return_val_if_fail (result != NULL, FALSE);
@@ -489,25 +500,20 @@ set_order_status (AggJob      *job,
                   const AggSignature *signature,
                   GError     **error)
 {
+  g_autofree char *now = agg_now_utc ();
   sqlite3_stmt *stmt;
-  int rc;
 
   stmt = agg_store_prepare (job->store,
                             "UPDATE work_orders SET status = ?,"
                             "  closed_at = CASE WHEN ? = 'closed' THEN ? END WHERE id = ?", error);
   if (stmt == NULL)
     return FALSE;
-  {
-    g_autofree char *now = agg_now_utc ();
-
-    sqlite3_bind_text (stmt, 1, status, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 2, status, -1, SQLITE_STATIC);
-    sqlite3_bind_text (stmt, 3, now, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text (stmt, 4, order->id, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step (stmt);
-  }
-  if (rc != SQLITE_DONE)
-    return agg_store_set_error (job->store, error, rc);
+  sqlite3_bind_text (stmt, 1, status, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, status, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 4, order->id, -1, SQLITE_TRANSIENT);
+  if (!agg_store_step (job->store, stmt, error))
+    return FALSE;
 
   if (!agg_audit_append (job->store, &job->actor, "order.status", order->id, order->status,
                          status, reason, signature, NULL, error))
@@ -542,22 +548,14 @@ handle_start_order (AggJob  *job,
 
   id = strip_symbology (job->request->code);
   order = agg_order_load (job->store, id, &local_error);
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
   if (order == NULL)
-    {
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-      return agg_result_new (AGG_OUTCOME_NOT_FOUND, _("No work order %s"), id);
-    }
+    return agg_result_new (AGG_OUTCOME_NOT_FOUND, _("No work order %s"), id);
 
   running = agg_order_load_running (job->store, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
 
   if (running != NULL && strcmp (running->id, order->id) == 0)
     {
@@ -589,15 +587,10 @@ handle_suspend_order (AggJob  *job,
   g_autoptr(AggOrder) order = agg_order_load_running (job->store, &local_error);
   AggResult *result;
 
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
   if (order == NULL)
-    {
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-      return agg_result_new (AGG_OUTCOME_NO_RUNNING_ORDER, _("No order is running"));
-    }
+    return agg_result_new (AGG_OUTCOME_NO_RUNNING_ORDER, _("No order is running"));
 
   if (!set_order_status (job, order, "suspended", job->request->reason, NULL, error))
     return NULL;
@@ -651,7 +644,6 @@ palletise (AggJob        *job,
   g_autoptr(AggContainer) current = NULL;
   g_autofree char *key = NULL;
   AggResult *result;
-  sqlite3_stmt *stmt;
   gboolean closed = FALSE;
 
   if (item->is_pallet)
@@ -667,11 +659,8 @@ palletise (AggJob        *job,
                            item->status);
 
   pallet = agg_container_load_open (job->store, order->id, TRUE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
 
   if (item->parent_id != 0)
     {
@@ -700,12 +689,7 @@ palletise (AggJob        *job,
   if (pallet->n_children >= order->cases_per_pallet)
     return agg_result_new (AGG_OUTCOME_CASE_FULL, _("Pallet %s is full: close it"), pallet->sscc);
 
-  stmt = agg_store_prepare (job->store, "UPDATE containers SET parent_id = ? WHERE id = ?", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, pallet->id);
-  sqlite3_bind_int64 (stmt, 2, item->id);
-  if (!agg_store_step (job->store, stmt, error))
+  if (!agg_container_set_parent (job->store, item->id, pallet->id, error))
     return NULL;
   if (!agg_audit_append (job->store, &job->actor, "case.palletise", item->sscc, NULL,
                          pallet->sscc, NULL, NULL, NULL, error))
@@ -746,11 +730,8 @@ scan_container (AggJob      *job,
   g_autoptr(AggContainer) open_case = NULL;
   AggResult *result;
 
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
   if (item != NULL)
     return palletise (job, order, item, error);
 
@@ -759,11 +740,8 @@ scan_container (AggJob      *job,
     return agg_result_new (AGG_OUTCOME_NOT_FOUND, _("Unknown case code %s"), sscc);
 
   open_case = agg_container_load_open (job->store, order->id, FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
   if (open_case != NULL)
     return agg_result_new (AGG_OUTCOME_INVALID_STATE,
                            _("Case %s is still open: finish it before starting %s"),
@@ -850,18 +828,12 @@ scan_unit (AggJob            *job,
   JsonObject *unit;
 
   open_case = agg_container_load_open (job->store, order->id, FALSE, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
 
   refusal = agg_unit_check_rules (job->store, order, gs1, open_case, &existing, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
   if (refusal != NULL)
     return reject_scan (job, refusal, order->id, gtin, serial, error);
 
@@ -945,11 +917,8 @@ handle_scan (AggJob  *job,
 
       if (g_error_matches (local_error, AGG_LINE_ERROR, AGG_LINE_ERROR_NOT_FOUND))
         g_clear_error (&local_error);
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
+      if (agg_propagate_local_error (error, &local_error))
+        return NULL;
       if (user == NULL)
         return agg_result_new (AGG_OUTCOME_NOT_LOGGED_IN, _("Log in first"));
       if (!user->active)
@@ -962,11 +931,8 @@ handle_scan (AggJob  *job,
     }
 
   order = agg_order_load_running (job->store, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
 
   /* The human-readable line of a case label, typed or read from a plain
    * Code 128, is the bare SSCC. */
@@ -1013,11 +979,8 @@ handle_scan (AggJob  *job,
       g_autoptr(AggUnit) unit = agg_unit_load (job->store, gtin, serial, &local_error);
       g_autoptr(AggContainer) item = NULL;
 
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
+      if (agg_propagate_local_error (error, &local_error))
+        return NULL;
       if (unit == NULL || unit->parent_id == 0)
         return reject_scan (job, agg_result_new (AGG_OUTCOME_NOT_FOUND,
                                                  _("Unit %s is in no case"), serial),
@@ -1045,27 +1008,17 @@ handle_close (AggJob  *job,
   gint64 capacity;
   AggResult *result;
 
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
   if (order == NULL)
-    {
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-      return agg_result_new (AGG_OUTCOME_NO_RUNNING_ORDER, _("No order is running"));
-    }
+    return agg_result_new (AGG_OUTCOME_NO_RUNNING_ORDER, _("No order is running"));
 
   container = agg_container_load_open (job->store, order->id, pallet, &local_error);
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
   if (container == NULL)
-    {
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-      return agg_result_new (AGG_OUTCOME_NO_OPEN_CASE,
-                             pallet ? _("No pallet is open") : _("No case is open"));
-    }
+    return agg_result_new (AGG_OUTCOME_NO_OPEN_CASE,
+                           pallet ? _("No pallet is open") : _("No case is open"));
 
   if (container->n_children == 0)
     return agg_result_new (AGG_OUTCOME_INVALID_STATE,
@@ -1241,12 +1194,10 @@ order_for_request (AggJob     *job,
   else
     order = agg_order_load_running (job->store, &local_error);
 
-  if (order == NULL && local_error == NULL)
+  if (!agg_propagate_local_error (error, &local_error) && order == NULL)
     *refusal = job->request->code
                ? agg_result_new (AGG_OUTCOME_NOT_FOUND, _("No work order %s"), job->request->code)
                : agg_result_new (AGG_OUTCOME_NO_RUNNING_ORDER, _("No order is running"));
-  if (local_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&local_error));
   return order;
 }
 

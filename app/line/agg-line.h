@@ -135,6 +135,11 @@ typedef struct
   JsonObject *details;                /* what changed: "case", "unit", "order", … */
 } AggResult;
 
+/* A result with @outcome, no details yet, and the message @format makes:
+ * the caller passes it translated. */
+AggResult  *agg_result_new     (AggOutcome       outcome,
+                                const char      *format,
+                                ...) G_GNUC_PRINTF (2, 3);
 gboolean    agg_result_is_ok   (const AggResult *result);
 void        agg_result_free    (AggResult *result);
 char       *agg_result_to_json (const AggResult *result);

@@ -229,16 +229,14 @@ step_user (AggStore      *store,
            GError       **error)
 {
   AggUser *user = NULL;
-  int rc = sqlite3_step (stmt);
+  gboolean found;
 
-  if (rc == SQLITE_ROW)
+  if (agg_store_step_row (store, stmt, &found, error) && found)
     {
       user = read_user (stmt);
       if (out_pin_hash != NULL)
         *out_pin_hash = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
     }
-  else if (rc != SQLITE_DONE)
-    agg_store_set_error (store, error, rc);
   sqlite3_reset (stmt);
 
   return user;
@@ -330,9 +328,7 @@ find_user (AggStore    *store,
   GError *local_error = NULL;
   AggUser *user = lookup_user (store, username, NULL, &local_error);
 
-  if (local_error != NULL)
-    g_propagate_error (error, local_error);
-  else if (user == NULL)
+  if (!agg_propagate_local_error (error, &local_error) && user == NULL)
     g_set_error (error, AGG_LINE_ERROR, AGG_LINE_ERROR_NOT_FOUND, _("No user “%s”"), username);
 
   return user;
@@ -400,11 +396,8 @@ agg_user_authenticate (AggStore     *store,
     return AGG_AUTH_BAD_CREDENTIALS;
 
   user = lookup_user (store, username, &pin_hash, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return AGG_AUTH_BAD_CREDENTIALS;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return AGG_AUTH_BAD_CREDENTIALS;
 
   if (user == NULL)
     {
@@ -537,11 +530,8 @@ agg_user_add (AggStore        *store,
     }
 
   existing = lookup_user (store, username, NULL, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, local_error);
-      return FALSE;
-    }
+  if (agg_propagate_local_error (error, &local_error))
+    return FALSE;
   if (existing != NULL)
     {
       g_set_error (error, AGG_LINE_ERROR, AGG_LINE_ERROR_EXISTS,
@@ -552,11 +542,8 @@ agg_user_add (AggStore        *store,
   if (badge != NULL)
     {
       existing = agg_user_lookup_badge (store, badge, &local_error);
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, local_error);
-          return FALSE;
-        }
+      if (agg_propagate_local_error (error, &local_error))
+        return FALSE;
       if (existing != NULL)
         {
           g_set_error (error, AGG_LINE_ERROR, AGG_LINE_ERROR_EXISTS,

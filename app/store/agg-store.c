@@ -902,6 +902,26 @@ agg_store_step_row (AggStore      *self,
   return TRUE;
 }
 
+char *
+agg_store_step_text (AggStore      *self,
+                     sqlite3_stmt  *stmt,
+                     GError       **error)
+{
+  char *text = NULL;
+  int rc;
+
+  g_return_val_if_fail (AGG_IS_STORE (self), NULL);
+  g_return_val_if_fail (stmt != NULL, NULL);
+
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  else if (rc != SQLITE_DONE)
+    agg_store_set_error (self, error, rc);
+  sqlite3_reset (stmt);
+  return text;
+}
+
 gboolean
 agg_store_exec (AggStore    *self,
                 const char  *sql,

@@ -117,6 +117,11 @@ gboolean      agg_store_step_row        (AggStore            *store,
                                          sqlite3_stmt        *stmt,
                                          gboolean            *found,
                                          GError             **error);
+/* Steps a statement that selects one text column: a copy of its first
+ * row's value, or NULL (without @error when there is no row).  Resets it. */
+char         *agg_store_step_text       (AggStore            *store,
+                                         sqlite3_stmt        *stmt,
+                                         GError             **error);
 gboolean      agg_store_exec            (AggStore            *store,
                                          const char          *sql,
                                          GError             **error);

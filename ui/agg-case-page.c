@@ -1,0 +1,1682 @@
+/* agg-case-page.c: the case station, the operator's main screen
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Everything the page asks of the engine goes through one queue, one
+ * request at a time: scans keep their order, and a scan made after a mode
+ * switch or a close is judged after it.  The engine's answers are the only
+ * truth the page shows; it keeps just enough of them to draw the open case
+ * or pallet.
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "agg-application.h"
+#include "agg-case-page.h"
+#include "agg-demo.h"
+#include "agg-line-private.h"
+
+#define HISTORY_LENGTH  10
+#define DEMO_ORDER      "WO-DEMO-1"
+#define DEMO_SOURCE     "demo"
+#define DEMO_RATE_MIN   0.5
+#define DEMO_RATE_MAX   5.0
+#define DEMO_RATE_STEP  0.5
+/* The simulated scanner waits rather than pile scans up behind a slow disk. */
+#define DEMO_MAX_QUEUED 3
+#define SOUNDS          "/io/github/aggstation/Station/sounds/"
+
+typedef struct
+{
+  char      *sscc;
+  char      *status;                  /* "open", "closed"; NULL: not known */
+  guint      count;
+  guint      capacity;
+  GPtrArray *items;                   /* serials or case SSCCs seen going in, oldest first */
+} Container;
+
+typedef struct
+{
+  AggRequest *request;
+  GDateTime  *at;
+  gboolean    quiet;                  /* the page's own look-ups: no banner, no sound */
+} Pending;
+
+typedef enum
+{
+  BANNER_NEUTRAL,
+  BANNER_ACCEPTED,
+  BANNER_REJECTED,
+  BANNER_ATTENTION,                   /* the operator has something to do */
+} BannerStyle;
+
+/* Reasons an operator gives for closing before the case is full. */
+static const char *const reasons[] = {
+  N_("End of lot"),
+  N_("End of shift"),
+  N_("Damaged units"),
+};
+
+struct _AggCasePage
+{
+  AdwBin          parent_instance;
+
+  GtkStack       *order_stack;
+  GtkLabel       *no_order_label;
+  GtkButton      *start_button;
+  GtkLabel       *order_label;
+  GtkLabel       *description_label;
+  GtkLabel       *lot_label;
+  GtkLabel       *expiry_label;
+  GtkLabel       *progress_label;
+  GtkProgressBar *progress_bar;
+  GtkWidget      *banner;
+  GtkImage       *banner_icon;
+  GtkLabel       *banner_title;
+  GtkLabel       *banner_subtitle;
+  GtkLabel       *counter_label;
+  GtkLabel       *container_label;
+  GtkLabel       *sscc_label;
+  GtkGrid        *slots_grid;
+  GtkListBox     *history_list;
+  GtkButton      *close_button;
+  GtkWidget      *demo_box;
+  GtkLabel       *demo_rate_label;
+
+  AggLine        *line;
+  GCancellable   *cancellable;
+  GQueue          queue;              /* of Pending; while busy, the head is with the engine */
+  gboolean        busy;
+
+  char           *order_id;
+  gboolean        order_running;
+  char           *progress_order;     /* the order that packed and planned count for */
+  guint           packed;
+  guint           planned;
+
+  gboolean        pallet_mode;
+  Container       case_;
+  Container       pallet;
+  GPtrArray      *slots;              /* of GtkLabel, owned by slots_grid */
+  GPtrArray      *closed_cases;       /* SSCCs of closed cases not seen on a pallet */
+
+  /* What the properties last told. */
+  guint           count;
+  guint           capacity;
+  char           *sscc;
+  char           *last_outcome;
+  char           *last_message;
+
+  AggRequest     *to_sign;            /* refused for want of a signature */
+
+  gboolean        sound;
+  GtkMediaStream *accept_sound;
+  GtkMediaStream *reject_sound;
+
+  gboolean        demo;
+  AggDemoFeed    *feed;
+  double          demo_rate;
+  gboolean        demo_paused;
+  guint           demo_source;
+};
+
+G_DEFINE_FINAL_TYPE (AggCasePage, agg_case_page, ADW_TYPE_BIN)
+
+enum
+{
+  PROP_0,
+  PROP_ORDER_ID,
+  PROP_MODE,
+  PROP_COUNT,
+  PROP_CAPACITY,
+  PROP_SSCC,
+  PROP_LAST_OUTCOME,
+  PROP_LAST_MESSAGE,
+  PROP_PENDING,
+  PROP_SOUND,
+  PROP_DEMO_RATE,
+  PROP_DEMO_PAUSED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void enqueue (AggCasePage *self,
+                     AggRequest  *request,
+                     gboolean     quiet);
+
+/* Formatting */
+
+/* "(00) 0 0950 6000 0000 0001 9": the extension and check digits apart,
+ * the rest in fours, as people read long numbers aloud. */
+static char *
+format_sscc (const char *sscc)
+{
+  if (sscc == NULL || strlen (sscc) != 18)
+    return g_strdup (sscc ? sscc : "");
+  return g_strdup_printf ("(00) %.1s %.4s %.4s %.4s %.4s %.1s",
+                          sscc, sscc + 1, sscc + 5, sscc + 9, sscc + 13, sscc + 17);
+}
+
+/* GS1 dates are YYMMDD, with day 00 for the end of the month. */
+static char *
+format_expiry (const char *yymmdd)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  int this_year = g_date_time_get_year (now);
+  int year;
+
+  if (yymmdd == NULL || strlen (yymmdd) != 6 || strspn (yymmdd, "0123456789") != 6)
+    return g_strdup (yymmdd ? yymmdd : "");
+
+  /* GS1's sliding century: up to 49 years back, 50 ahead. */
+  year = this_year - this_year % 100 + (yymmdd[0] - '0') * 10 + (yymmdd[1] - '0');
+  if (year - this_year > 50)
+    year -= 100;
+  else if (this_year - year > 49)
+    year += 100;
+
+  if (strcmp (yymmdd + 4, "00") == 0)
+    return g_strdup_printf ("%04d-%.2s", year, yymmdd + 2);
+  return g_strdup_printf ("%04d-%.2s-%.2s", year, yymmdd + 2, yymmdd + 4);
+}
+
+/* A scan as a person can read it, whatever bytes the reader sent. */
+static char *
+describe_data (const char *data,
+               gsize       len)
+{
+  GString *out = g_string_new (NULL);
+  gboolean utf8 = g_utf8_validate_len (data, len, NULL);
+  const char *p = data;
+
+  while (p < data + len)
+    {
+      if (*p == '\x1d')
+        {
+          g_string_append (out, "<GS>");
+          p++;
+        }
+      else if (utf8)
+        {
+          gunichar c = g_utf8_get_char (p);
+
+          if (g_unichar_iscntrl (c))
+            g_string_append_printf (out, "\\x%02X", c);
+          else
+            g_string_append_unichar (out, c);
+          p = g_utf8_next_char (p);
+        }
+      else
+        {
+          guchar c = *p++;
+
+          if (c < 0x20 || c >= 0x7f)
+            g_string_append_printf (out, "\\x%02X", c);
+          else
+            g_string_append_c (out, c);
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
+static const char *
+tail (const char *item)
+{
+  gsize len = strlen (item);
+
+  return item + (len > 4 ? len - 4 : 0);
+}
+
+static JsonObject *
+get_object (JsonObject *object,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static const char *
+get_string (JsonObject *object,
+            const char *name)
+{
+  return json_object_get_string_member_with_default (object, name, NULL);
+}
+
+static guint
+get_uint (JsonObject *object,
+          const char *name)
+{
+  return CLAMP (json_object_get_int_member_with_default (object, name, 0), 0, G_MAXUINT);
+}
+
+static GtkWindow *
+parent_window (AggCasePage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL;
+}
+
+/* Containers */
+
+static void
+container_reset (Container *container)
+{
+  g_clear_pointer (&container->sscc, g_free);
+  g_clear_pointer (&container->status, g_free);
+  container->count = 0;
+  g_ptr_array_set_size (container->items, 0);
+}
+
+static void
+container_clear (Container *container)
+{
+  g_free (container->sscc);
+  g_free (container->status);
+  g_ptr_array_unref (container->items);
+}
+
+static Container *
+shown_container (AggCasePage *self)
+{
+  return self->pallet_mode ? &self->pallet : &self->case_;
+}
+
+/* Wider than tall, as a case lies on the table: 12 → 4 × 3, 24 → 6 × 4. */
+static guint
+grid_columns (guint capacity)
+{
+  guint columns = 1;
+
+  if (capacity <= 4)
+    return MAX (capacity, 1);
+  while (columns * columns * 3 < capacity * 4)
+    columns++;
+  return columns;
+}
+
+static void
+rebuild_slots (AggCasePage *self,
+               guint        capacity)
+{
+  GtkWidget *child;
+  guint columns = grid_columns (capacity);
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->slots_grid))) != NULL)
+    gtk_grid_remove (self->slots_grid, child);
+  g_ptr_array_set_size (self->slots, 0);
+
+  for (guint i = 0; i < capacity; i++)
+    {
+      GtkWidget *slot = gtk_label_new (NULL);
+
+      gtk_widget_add_css_class (slot, "case-slot");
+      gtk_grid_attach (self->slots_grid, slot, i % columns, i / columns, 1, 1);
+      g_ptr_array_add (self->slots, slot);
+    }
+}
+
+static void
+update_view (AggCasePage *self)
+{
+  Container *shown = shown_container (self);
+  gboolean closed = g_strcmp0 (shown->status, "closed") == 0;
+  gboolean complete = closed && shown->count >= shown->capacity;
+  guint known = MIN (shown->items->len, shown->count);
+  guint first_known = shown->count - known;
+  g_autofree char *counter = NULL;
+  g_autofree char *sscc = format_sscc (shown->sscc);
+  const char *state;
+
+  if (shown->capacity != self->slots->len)
+    rebuild_slots (self, shown->capacity);
+
+  for (guint i = 0; i < self->slots->len; i++)
+    {
+      GtkLabel *slot = g_ptr_array_index (self->slots, i);
+      gboolean filled = i < shown->count;
+
+      if (filled && i >= first_known)
+        gtk_label_set_text (slot, tail (g_ptr_array_index (shown->items,
+                                                           shown->items->len - known
+                                                           + i - first_known)));
+      else
+        {
+          g_autofree char *position = g_strdup_printf ("%u", i + 1);
+
+          gtk_label_set_text (slot, filled ? "" : position);
+        }
+      gtk_widget_set_css_classes (GTK_WIDGET (slot),
+                                  (const char *[]) { "case-slot", filled ? "filled" : "empty",
+                                                     NULL });
+      if (filled && i + 1 == shown->count)
+        gtk_widget_add_css_class (GTK_WIDGET (slot), "last");
+    }
+
+  counter = shown->capacity > 0 ? g_strdup_printf ("%u / %u", shown->count, shown->capacity)
+                                : g_strdup_printf ("%u", shown->count);
+  gtk_label_set_text (self->counter_label, counter);
+
+  if (shown->sscc == NULL && shown->count == 0)
+    state = self->pallet_mode ? _("New pallet: the first case opens it")
+                              : _("New case: the first unit opens it");
+  else if (complete)
+    state = self->pallet_mode ? _("Pallet complete") : _("Case complete");
+  else if (closed)
+    state = self->pallet_mode ? _("Pallet closed") : _("Case closed");
+  else
+    state = self->pallet_mode ? _("Open pallet") : _("Open case");
+  gtk_label_set_text (self->container_label, state);
+  if (complete)
+    gtk_widget_add_css_class (GTK_WIDGET (self->container_label), "complete");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->container_label), "complete");
+  gtk_label_set_text (self->sscc_label, sscc);
+  gtk_widget_set_visible (GTK_WIDGET (self->sscc_label), shown->sscc != NULL);
+
+  gtk_button_set_label (self->close_button,
+                        self->pallet_mode ? _("Close pallet") : _("Close case"));
+
+  if (self->count != shown->count)
+    {
+      self->count = shown->count;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COUNT]);
+    }
+  if (self->capacity != shown->capacity)
+    {
+      self->capacity = shown->capacity;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAPACITY]);
+    }
+  if (g_strcmp0 (self->sscc, shown->sscc) != 0)
+    {
+      g_free (self->sscc);
+      self->sscc = g_strdup (shown->sscc);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SSCC]);
+    }
+}
+
+/* @item: the unit's serial or the case's SSCC that just went in, if any. */
+static void
+update_container (AggCasePage *self,
+                  Container   *container,
+                  JsonObject  *object,
+                  const char  *item)
+{
+  const char *sscc = get_string (object, "sscc");
+  const char *status = get_string (object, "status");
+  gboolean was_closed = g_strcmp0 (container->sscc, sscc) == 0 &&
+                        g_strcmp0 (container->status, "closed") == 0;
+  guint capacity = get_uint (object, "capacity");
+
+  if (g_strcmp0 (container->sscc, sscc) != 0)
+    {
+      container_reset (container);
+      container->sscc = g_strdup (sscc);
+    }
+  g_free (container->status);
+  container->status = g_strdup (status);
+  container->count = get_uint (object, "count");
+  if (capacity > 0)
+    container->capacity = capacity;
+  if (item != NULL && !g_ptr_array_find_with_equal_func (container->items, item, g_str_equal, NULL))
+    g_ptr_array_add (container->items, g_strdup (item));
+
+  if (container == &self->case_ && !was_closed && g_strcmp0 (status, "closed") == 0)
+    g_ptr_array_add (self->closed_cases, g_strdup (sscc));
+
+  update_view (self);
+}
+
+/* The demo */
+
+static gboolean
+demo_tick (gpointer user_data)
+{
+  AggCasePage *self = user_data;
+  AggRequest *request;
+
+  if (g_queue_get_length (&self->queue) >= DEMO_MAX_QUEUED)
+    return G_SOURCE_CONTINUE;
+
+  request = agg_request_new (AGG_ACTION_SCAN);
+  request->source = g_strdup (DEMO_SOURCE);
+  if (self->pallet_mode)
+    {
+      /* Building pallets, the line brings the cases it closed. */
+      if (self->closed_cases->len == 0)
+        {
+          agg_request_free (request);
+          return G_SOURCE_CONTINUE;
+        }
+      request->data = g_strconcat ("]C1" "00", g_ptr_array_index (self->closed_cases, 0), NULL);
+      request->data_len = strlen (request->data);
+      g_ptr_array_remove_index (self->closed_cases, 0);
+    }
+  else
+    request->data = agg_demo_feed_next (self->feed, &request->data_len, NULL);
+
+  enqueue (self, request, FALSE);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+demo_update (AggCasePage *self)
+{
+  gboolean run = self->demo && !self->demo_paused && self->order_running &&
+                 gtk_widget_get_mapped (GTK_WIDGET (self));
+  g_autofree char *rate = g_strdup_printf (_("%.1f scans/s"), self->demo_rate);
+
+  gtk_label_set_text (self->demo_rate_label, rate);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.demo-slower",
+                                 self->demo_rate > DEMO_RATE_MIN);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.demo-faster",
+                                 self->demo_rate < DEMO_RATE_MAX);
+
+  if (!run)
+    g_clear_handle_id (&self->demo_source, g_source_remove);
+  else if (self->demo_source == 0)
+    self->demo_source = g_timeout_add ((guint) (1000 / self->demo_rate), demo_tick, self);
+}
+
+static void
+set_demo_rate (AggCasePage *self,
+               double       rate)
+{
+  rate = CLAMP (rate, DEMO_RATE_MIN, DEMO_RATE_MAX);
+  if (rate == self->demo_rate)
+    return;
+
+  self->demo_rate = rate;
+  g_clear_handle_id (&self->demo_source, g_source_remove);
+  demo_update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEMO_RATE]);
+}
+
+/* The work order */
+
+static void
+update_order_view (AggCasePage *self)
+{
+  g_autofree char *start = NULL;
+
+  gtk_stack_set_visible_child_name (self->order_stack, self->order_running ? "running" : "none");
+
+  if (self->order_id != NULL)
+    {
+      start = g_strdup_printf (_("Start order %s"), self->order_id);
+      gtk_button_set_label (self->start_button, start);
+      gtk_label_set_text (self->no_order_label, _("No work order is running"));
+    }
+  else
+    gtk_label_set_text (self->no_order_label,
+                        _("No work order is running: a supervisor starts one"));
+  gtk_widget_set_visible (GTK_WIDGET (self->start_button), self->order_id != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.start-order", self->order_id != NULL);
+
+  demo_update (self);
+}
+
+static void
+set_order_id (AggCasePage *self,
+              const char  *order_id)
+{
+  if (g_strcmp0 (self->order_id, order_id) == 0)
+    return;
+
+  g_free (self->order_id);
+  self->order_id = g_strdup (order_id);
+  update_order_view (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ORDER_ID]);
+}
+
+static void
+update_progress (AggCasePage *self)
+{
+  g_autofree char *text = g_strdup_printf (_("%u of %u units packed"), self->packed, self->planned);
+
+  gtk_label_set_text (self->progress_label, text);
+  gtk_progress_bar_set_fraction (self->progress_bar,
+                                 self->planned > 0 ? MIN (1.0, (double) self->packed / self->planned)
+                                                   : 0.0);
+}
+
+static void
+set_order (AggCasePage *self,
+           JsonObject  *order)
+{
+  const char *id = get_string (order, "id");
+  g_autofree char *expiry = format_expiry (get_string (order, "expiry"));
+
+  if (g_strcmp0 (id, self->order_id) != 0)
+    {
+      container_reset (&self->case_);
+      container_reset (&self->pallet);
+      g_ptr_array_set_size (self->closed_cases, 0);
+      g_clear_pointer (&self->progress_order, g_free);
+      self->packed = 0;
+    }
+
+  /* Until the engine names a container, its size is the order's. */
+  if (self->case_.sscc == NULL)
+    self->case_.capacity = get_uint (order, "units_per_case");
+  if (self->pallet.sscc == NULL)
+    self->pallet.capacity = get_uint (order, "cases_per_pallet");
+
+  self->order_running = g_strcmp0 (get_string (order, "status"), "running") == 0;
+  self->planned = get_uint (order, "planned");
+
+  gtk_label_set_text (self->order_label, id);
+  gtk_label_set_text (self->description_label, get_string (order, "description"));
+  gtk_label_set_text (self->lot_label, get_string (order, "lot"));
+  gtk_label_set_text (self->expiry_label, expiry);
+  update_progress (self);
+
+  set_order_id (self, id);
+  update_order_view (self);
+  update_view (self);
+}
+
+static void
+set_progress (AggCasePage *self,
+              JsonObject  *figures)
+{
+  g_free (self->progress_order);
+  self->progress_order = g_strdup (get_string (figures, "order"));
+  self->packed = get_uint (figures, "aggregated");
+  self->planned = get_uint (figures, "planned");
+  update_progress (self);
+}
+
+/* Feedback */
+
+static void
+show_banner (AggCasePage *self,
+             BannerStyle  style,
+             const char  *title,
+             const char  *subtitle)
+{
+  static const char *const classes[] = {
+    [BANNER_NEUTRAL] = "neutral",
+    [BANNER_ACCEPTED] = "accepted",
+    [BANNER_REJECTED] = "rejected",
+    [BANNER_ATTENTION] = "attention",
+  };
+  static const char *const icons[] = {
+    [BANNER_NEUTRAL] = "dialog-information-symbolic",
+    [BANNER_ACCEPTED] = "object-select-symbolic",
+    [BANNER_REJECTED] = "dialog-error-symbolic",
+    [BANNER_ATTENTION] = "dialog-warning-symbolic",
+  };
+
+  gtk_widget_set_css_classes (self->banner,
+                              (const char *[]) { "scan-banner", classes[style], NULL });
+  gtk_image_set_from_icon_name (self->banner_icon, icons[style]);
+  gtk_label_set_text (self->banner_title, title);
+  gtk_label_set_text (self->banner_subtitle, subtitle);
+  gtk_widget_set_visible (GTK_WIDGET (self->banner_subtitle), subtitle != NULL);
+}
+
+/* @note: what to say of the scan; the engine's message if NULL. */
+static void
+add_history (AggCasePage     *self,
+             const Pending   *pending,
+             const AggResult *result,
+             const char      *serial,
+             const char      *note)
+{
+  gboolean ok = agg_result_is_ok (result);
+  g_autofree char *time = g_date_time_format (pending->at, "%H:%M:%S");
+  g_autofree char *code = serial ? g_strdup (serial)
+                                 : describe_data (pending->request->data,
+                                                  pending->request->data_len);
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *icon = gtk_image_new_from_icon_name (ok ? "object-select-symbolic"
+                                                     : "dialog-error-symbolic");
+  GtkWidget *label;
+  GtkListBoxRow *oldest;
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_widget_set_focusable (row, FALSE);
+
+  label = gtk_label_new (time);
+  gtk_widget_add_css_class (label, "history-time");
+  gtk_box_append (GTK_BOX (box), label);
+
+  gtk_image_set_pixel_size (GTK_IMAGE (icon), 24);
+  gtk_widget_add_css_class (icon, "history-icon");
+  gtk_widget_add_css_class (icon, ok ? "accepted" : "rejected");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  ok ? _("Accepted") : _("Rejected"), -1);
+  gtk_box_append (GTK_BOX (box), icon);
+
+  label = gtk_label_new (code);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_widget_add_css_class (label, "history-code");
+  gtk_box_append (GTK_BOX (text), label);
+
+  label = gtk_label_new (note ? note : result->message);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_lines (GTK_LABEL (label), 2);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (label, "history-message");
+  gtk_box_append (GTK_BOX (text), label);
+
+  gtk_widget_set_hexpand (text, TRUE);
+  gtk_box_append (GTK_BOX (box), text);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  gtk_list_box_prepend (self->history_list, row);
+
+  oldest = gtk_list_box_get_row_at_index (self->history_list, HISTORY_LENGTH);
+  if (oldest != NULL)
+    gtk_list_box_remove (self->history_list, GTK_WIDGET (oldest));
+}
+
+/* A station may have no media backend or no sound card: then the stream
+ * is in error from the start, and the banner and the bell must do. */
+static void
+play (AggCasePage     *self,
+      GtkMediaStream **stream,
+      const char      *name)
+{
+  if (!self->sound)
+    return;
+
+  if (*stream == NULL)
+    *stream = gtk_media_file_new_for_resource (name);
+  if (gtk_media_stream_get_error (*stream) != NULL)
+    return;
+
+  gtk_media_stream_seek (*stream, 0);
+  gtk_media_stream_play (*stream);
+}
+
+static void
+set_last (AggCasePage *self,
+          const char  *outcome,
+          const char  *message)
+{
+  if (g_strcmp0 (self->last_outcome, outcome) != 0)
+    {
+      g_free (self->last_outcome);
+      self->last_outcome = g_strdup (outcome);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_OUTCOME]);
+    }
+  if (g_strcmp0 (self->last_message, message) != 0)
+    {
+      g_free (self->last_message);
+      self->last_message = g_strdup (message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_MESSAGE]);
+    }
+}
+
+/* Partial closes: a reason, then a supervisor's signature */
+
+static void
+reason_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    AggCasePage      *self)
+{
+  guint64 i;
+
+  if (g_ascii_string_to_unsigned (response, 10, 0, G_N_ELEMENTS (reasons) - 1, &i, NULL))
+    gtk_widget_activate_action (GTK_WIDGET (self), "case.partial-close", "s", _(reasons[i]));
+}
+
+static void
+choose_reason (AggCasePage *self)
+{
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (parent_window (self),
+                                   self->pallet_mode ? _("Close the pallet before it is full?")
+                                                     : _("Close the case before it is full?"),
+                                   _("Choose why. A supervisor signs next."));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"));
+  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%u", i);
+
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), id, _(reasons[i]));
+    }
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_widget_add_css_class (dialog, "touch-dialog");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (reason_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+typedef struct
+{
+  AggCasePage      *self;
+  AdwMessageDialog *dialog;
+  GtkEditable      *pin;
+  char             *signer;
+  char             *meaning;
+  char             *problem;
+} Signing;
+
+static void
+signing_free (Signing *signing)
+{
+  g_object_unref (signing->self);
+  g_free (signing->signer);
+  g_free (signing->meaning);
+  g_free (signing->problem);
+  g_free (signing);
+}
+
+static void
+update_sign_enabled (Signing *signing)
+{
+  adw_message_dialog_set_response_enabled (signing->dialog, "sign",
+                                           signing->signer != NULL &&
+                                           *gtk_editable_get_text (signing->pin) != '\0');
+}
+
+static void
+signer_toggled_cb (GtkToggleButton *button,
+                   Signing         *signing)
+{
+  if (!gtk_toggle_button_get_active (button))
+    return;
+  g_free (signing->signer);
+  signing->signer = g_strdup (g_object_get_data (G_OBJECT (button), "username"));
+  update_sign_enabled (signing);
+}
+
+static void
+key_clicked_cb (GtkButton *button,
+                Signing   *signing)
+{
+  const char *key = g_object_get_data (G_OBJECT (button), "key");
+  const char *pin = gtk_editable_get_text (signing->pin);
+  g_autofree char *text = NULL;
+
+  if (strcmp (key, "clear") == 0)
+    text = g_strdup ("");
+  else if (strcmp (key, "back") == 0)
+    text = g_strndup (pin, *pin ? strlen (pin) - 1 : 0);
+  else
+    text = g_strconcat (pin, key, NULL);
+  gtk_editable_set_text (signing->pin, text);
+}
+
+static void
+sign_response_cb (AdwMessageDialog *dialog,
+                  const char       *response,
+                  Signing          *signing)
+{
+  AggCasePage *self = signing->self;
+
+  if (strcmp (response, "sign") == 0)
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "case.sign", "(ss)", signing->signer,
+                                  gtk_editable_get_text (signing->pin));
+      return;
+    }
+
+  g_clear_pointer (&self->to_sign, agg_request_free);
+  show_banner (self, BANNER_NEUTRAL, _("Not closed: no signature"), NULL);
+}
+
+static GtkWidget *
+keypad_new (Signing *signing)
+{
+  static const char *const keys[] = { "1", "2", "3", "4", "5", "6", "7", "8", "9",
+                                      "clear", "0", "back" };
+  GtkWidget *grid = gtk_grid_new ();
+
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 8);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
+  gtk_widget_set_halign (grid, GTK_ALIGN_CENTER);
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      GtkWidget *button;
+
+      if (strcmp (keys[i], "clear") == 0)
+        {
+          button = gtk_button_new_from_icon_name ("edit-delete-symbolic");
+          gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          _("Clear the PIN"), -1);
+        }
+      else if (strcmp (keys[i], "back") == 0)
+        {
+          button = gtk_button_new_from_icon_name ("edit-clear-symbolic");
+          gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                          _("Delete the last digit"), -1);
+        }
+      else
+        button = gtk_button_new_with_label (keys[i]);
+
+      gtk_widget_add_css_class (button, "keypad");
+      gtk_widget_set_focusable (button, FALSE);
+      g_object_set_data (G_OBJECT (button), "key", (gpointer) keys[i]);
+      g_signal_connect (button, "clicked", G_CALLBACK (key_clicked_cb), signing);
+      gtk_grid_attach (GTK_GRID (grid), button, i % 3, i / 3, 1, 1);
+    }
+  return grid;
+}
+
+static void
+present_signature (Signing   *signing,
+                   GPtrArray *signers)
+{
+  AggCasePage *self = signing->self;
+  GtkWidget *dialog;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *choices = gtk_flow_box_new ();
+  GtkWidget *heading = gtk_label_new (_("Who signs?"));
+  GtkWidget *entry = gtk_password_entry_new ();
+  GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (entry));
+  GtkToggleButton *group = NULL;
+
+  dialog = adw_message_dialog_new (parent_window (self), _("Supervisor signature"),
+                                   signing->meaning);
+  signing->dialog = ADW_MESSAGE_DIALOG (dialog);
+  g_object_set_data_full (G_OBJECT (dialog), "signing", signing, (GDestroyNotify) signing_free);
+
+  gtk_widget_add_css_class (heading, "heading");
+  gtk_box_append (GTK_BOX (box), heading);
+
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (choices), GTK_SELECTION_NONE);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (choices), TRUE);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (choices), 3);
+  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (choices), 8);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (choices), 8);
+  for (guint i = 0; signers != NULL && i < signers->len; i++)
+    {
+      const AggUser *user = g_ptr_array_index (signers, i);
+      GtkWidget *button = gtk_toggle_button_new_with_label (user->full_name);
+
+      gtk_widget_add_css_class (button, "touch");
+      g_object_set_data_full (G_OBJECT (button), "username", g_strdup (user->username), g_free);
+      g_signal_connect (button, "toggled", G_CALLBACK (signer_toggled_cb), signing);
+      if (group != NULL)
+        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (button), group);
+      else
+        group = GTK_TOGGLE_BUTTON (button);
+      gtk_flow_box_append (GTK_FLOW_BOX (choices), button);
+    }
+  if (signers == NULL || signers->len == 0)
+    {
+      GtkWidget *none = gtk_label_new (_("Nobody at this station may sign this"));
+
+      gtk_widget_add_css_class (none, "error");
+      gtk_box_append (GTK_BOX (box), none);
+    }
+  gtk_box_append (GTK_BOX (box), choices);
+
+  signing->pin = GTK_EDITABLE (entry);
+  g_object_set (entry, "placeholder-text", _("PIN"), "activates-default", TRUE, NULL);
+  if (GTK_IS_TEXT (text))
+    gtk_text_set_input_purpose (GTK_TEXT (text), GTK_INPUT_PURPOSE_PIN);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("PIN of the signer"), -1);
+  g_signal_connect_swapped (entry, "changed", G_CALLBACK (update_sign_enabled), signing);
+  gtk_widget_add_css_class (entry, "pin-entry");
+  gtk_box_append (GTK_BOX (box), entry);
+
+  if (signing->problem != NULL)
+    {
+      GtkWidget *problem = gtk_label_new (signing->problem);
+
+      gtk_label_set_wrap (GTK_LABEL (problem), TRUE);
+      gtk_widget_add_css_class (problem, "error");
+      gtk_widget_add_css_class (problem, "heading");
+      gtk_box_append (GTK_BOX (box), problem);
+    }
+
+  gtk_box_append (GTK_BOX (box), keypad_new (signing));
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "sign", _("_Sign"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "sign",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "sign");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_widget_add_css_class (dialog, "touch-dialog");
+  g_signal_connect (dialog, "response", G_CALLBACK (sign_response_cb), signing);
+
+  /* One possible signer: chosen already. */
+  if (signers != NULL && signers->len == 1)
+    gtk_toggle_button_set_active (group, TRUE);
+  update_sign_enabled (signing);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+/* Who may sign: active, unlocked users of at least the role asked for. */
+static gpointer
+list_signers_job (AggStore  *store,
+                  sqlite3   *db,
+                  gpointer   user_data,
+                  GError   **error)
+{
+  AggRole role = GPOINTER_TO_INT (user_data);
+  g_autoptr(GPtrArray) users = agg_user_list (store, error);
+
+  if (users == NULL)
+    return NULL;
+  for (guint i = users->len; i-- > 0;)
+    {
+      const AggUser *user = g_ptr_array_index (users, i);
+
+      if (!user->active || user->locked || user->role < role)
+        g_ptr_array_remove_index (users, i);
+    }
+  return g_steal_pointer (&users);
+}
+
+static void
+list_signers_cb (GObject      *source,
+                 GAsyncResult *res,
+                 gpointer      user_data)
+{
+  Signing *signing = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) signers = agg_store_run_finish (AGG_STORE (source), res, &error);
+
+  if (g_cancellable_is_cancelled (signing->self->cancellable))
+    {
+      signing_free (signing);
+      return;
+    }
+  if (signers == NULL && signing->problem == NULL)
+    signing->problem = g_strdup (error->message);
+  present_signature (signing, signers);
+}
+
+static void
+ask_signature (AggCasePage     *self,
+               const AggResult *result,
+               const char      *problem)
+{
+  Signing *signing = g_new0 (Signing, 1);
+  const char *role_name = get_string (result->details, "role");
+  AggRole role = AGG_ROLE_SUPERVISOR;
+
+  if (role_name != NULL)
+    agg_role_from_string (role_name, &role);
+  signing->self = g_object_ref (self);
+  signing->meaning = g_strdup (get_string (result->details, "meaning"));
+  signing->problem = g_strdup (problem);
+
+  agg_store_run_async (agg_line_get_store (self->line), AGG_STORE_READ, list_signers_job,
+                       GINT_TO_POINTER (role), NULL, (GDestroyNotify) g_ptr_array_unref,
+                       self->cancellable, list_signers_cb, signing);
+}
+
+/* The engine's answers */
+
+static void
+pending_free (Pending *pending)
+{
+  agg_request_free (pending->request);
+  g_date_time_unref (pending->at);
+  g_free (pending);
+}
+
+static gboolean
+is_close (const AggRequest *request)
+{
+  return request->action == AGG_ACTION_CLOSE_CASE || request->action == AGG_ACTION_CLOSE_PALLET;
+}
+
+/* What the page looks up by itself after a login or a start: which order
+ * runs, how far it is, and how full its open case. */
+static void
+follow_up (AggCasePage     *self,
+           const Pending   *pending,
+           const AggResult *result)
+{
+  JsonObject *figures = get_object (result->details, "reconciliation");
+  AggRequest *request;
+
+  if (pending->request->action == AGG_ACTION_RECONCILE && figures != NULL)
+    {
+      guint in_open_case = get_uint (figures, "in_open_cases");
+
+      if (g_strcmp0 (self->case_.status, "open") != 0 || self->case_.count != in_open_case)
+        {
+          container_reset (&self->case_);
+          self->case_.count = in_open_case;
+          if (in_open_case > 0)
+            self->case_.status = g_strdup ("open");
+          update_view (self);
+        }
+
+      if (!self->order_running || g_strcmp0 (self->order_id, get_string (figures, "order")) != 0)
+        {
+          request = agg_request_new (AGG_ACTION_START_ORDER);
+          request->code = g_strdup (get_string (figures, "order"));
+          enqueue (self, request, TRUE);
+        }
+    }
+  else if (pending->request->action == AGG_ACTION_START_ORDER && agg_result_is_ok (result) &&
+           g_strcmp0 (self->progress_order, self->order_id) != 0)
+    {
+      request = agg_request_new (AGG_ACTION_RECONCILE);
+      request->code = g_strdup (self->order_id);
+      enqueue (self, request, TRUE);
+    }
+  else if (pending->request->action == AGG_ACTION_RECONCILE &&
+           result->outcome == AGG_OUTCOME_NO_RUNNING_ORDER && self->demo)
+    {
+      request = agg_request_new (AGG_ACTION_START_ORDER);
+      request->code = g_strdup (DEMO_ORDER);
+      enqueue (self, request, FALSE);
+    }
+}
+
+static void
+handle_result (AggCasePage     *self,
+               const Pending   *pending,
+               const AggResult *result)
+{
+  const AggRequest *request = pending->request;
+  gboolean ok = agg_result_is_ok (result);
+  JsonObject *unit = get_object (result->details, "unit");
+  JsonObject *object;
+  const char *serial = unit ? get_string (unit, "serial") : NULL;
+  const char *outcome = agg_outcome_to_string (result->outcome);
+  g_autofree char *note = NULL;
+  g_autofree char *subtitle = NULL;
+  BannerStyle style = ok ? BANNER_ACCEPTED : BANNER_REJECTED;
+
+  if ((object = get_object (result->details, "order")) != NULL)
+    set_order (self, object);
+  if ((object = get_object (result->details, "reconciliation")) != NULL)
+    set_progress (self, object);
+
+  /* Putting a case on a pallet also answers with the case: the pallet is
+   * what changed. */
+  if (ok && (object = get_object (result->details, "pallet")) != NULL)
+    {
+      JsonObject *item = get_object (result->details, "case");
+      const char *sscc = item ? get_string (item, "sscc") : NULL;
+
+      guint index;
+
+      if (sscc != NULL &&
+          g_ptr_array_find_with_equal_func (self->closed_cases, sscc, g_str_equal, &index))
+        g_ptr_array_remove_index (self->closed_cases, index);
+      update_container (self, &self->pallet, object,
+                        request->action == AGG_ACTION_SCAN ? sscc : NULL);
+    }
+  else if (ok && (object = get_object (result->details, "case")) != NULL)
+    update_container (self, &self->case_, object, serial);
+
+  if (ok && request->action == AGG_ACTION_SCAN && unit != NULL &&
+      g_strcmp0 (self->progress_order, self->order_id) == 0)
+    {
+      self->packed++;
+      update_progress (self);
+    }
+
+  if (result->outcome == AGG_OUTCOME_NO_RUNNING_ORDER)
+    {
+      self->order_running = FALSE;
+      update_order_view (self);
+    }
+
+  if (request->signer != NULL && result->outcome != AGG_OUTCOME_BAD_CREDENTIALS)
+    g_clear_pointer (&self->to_sign, agg_request_free);
+
+  follow_up (self, pending, result);
+  if (pending->quiet)
+    return;
+
+  set_last (self, outcome, result->message);
+
+  if (result->outcome == AGG_OUTCOME_SIGNATURE_REQUIRED)
+    {
+      style = BANNER_ATTENTION;
+      agg_request_free (self->to_sign);
+      self->to_sign = agg_request_copy (request);
+      ask_signature (self, result, NULL);
+    }
+  else if (result->outcome == AGG_OUTCOME_BAD_CREDENTIALS && self->to_sign != NULL)
+    ask_signature (self, result, result->message);
+  else if (result->outcome == AGG_OUTCOME_NOT_PERMITTED && is_close (request) &&
+           request->reason == NULL)
+    {
+      /* Closing a case that is not full: that needs a reason first. */
+      style = BANNER_ATTENTION;
+      choose_reason (self);
+    }
+
+  /* A good unit: its serial, big, and where the case stands. */
+  if (ok && serial != NULL && (object = get_object (result->details, "case")) != NULL)
+    {
+      if (json_object_get_boolean_member_with_default (result->details, "case_closed", FALSE))
+        note = g_strdup (_("Case complete"));
+      else
+        note = g_strdup_printf ("%u / %u", get_uint (object, "count"), get_uint (object, "capacity"));
+      subtitle = g_strdup_printf ("%s · %s", outcome, note);
+      show_banner (self, style, serial, subtitle);
+    }
+  else
+    show_banner (self, style, result->message, outcome);
+
+  if (request->action == AGG_ACTION_SCAN)
+    add_history (self, pending, result, serial, note);
+
+  if (style == BANNER_ACCEPTED)
+    play (self, &self->accept_sound, SOUNDS "accept.wav");
+  else if (style == BANNER_REJECTED)
+    {
+      gtk_widget_error_bell (GTK_WIDGET (self));
+      play (self, &self->reject_sound, SOUNDS "reject.wav");
+    }
+}
+
+static void
+run_next (AggCasePage *self);
+
+static void
+execute_cb (GObject      *source,
+            GAsyncResult *res,
+            gpointer      user_data)
+{
+  g_autoptr(AggCasePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AggResult) result = agg_line_execute_finish (AGG_LINE (source), res, &error);
+  Pending *pending;
+
+  /* Disposed meanwhile. */
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  pending = g_queue_pop_head (&self->queue);
+  self->busy = FALSE;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (result != NULL)
+    handle_result (self, pending, result);
+  else
+    {
+      set_last (self, NULL, error->message);
+      show_banner (self, BANNER_REJECTED, error->message, NULL);
+    }
+  pending_free (pending);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING]);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  run_next (self);
+}
+
+static void
+run_next (AggCasePage *self)
+{
+  Pending *pending = g_queue_peek_head (&self->queue);
+
+  if (self->busy || pending == NULL)
+    return;
+
+  self->busy = TRUE;
+  agg_line_execute_async (self->line, pending->request, self->cancellable, execute_cb,
+                          g_object_ref (self));
+}
+
+/* Takes @request. */
+static void
+enqueue (AggCasePage *self,
+         AggRequest  *request,
+         gboolean     quiet)
+{
+  Pending *pending;
+
+  if (self->line == NULL)
+    {
+      agg_request_free (request);
+      return;
+    }
+
+  pending = g_new0 (Pending, 1);
+  pending->request = request;
+  pending->at = g_date_time_new_now_local ();
+  pending->quiet = quiet;
+  g_queue_push_tail (&self->queue, pending);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING]);
+  run_next (self);
+}
+
+static void
+set_mode (AggCasePage *self,
+          gboolean     pallet,
+          gboolean     tell_engine)
+{
+  if (self->pallet_mode == pallet)
+    return;
+
+  self->pallet_mode = pallet;
+  if (tell_engine)
+    {
+      AggRequest *request = agg_request_new (AGG_ACTION_SET_MODE);
+
+      request->code = g_strdup (pallet ? "pallet" : "case");
+      enqueue (self, request, FALSE);
+    }
+  update_view (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
+}
+
+/* Someone logged in: find out where the line stands. */
+static void
+session_started (AggCasePage *self)
+{
+  GtkWindow *window = parent_window (self);
+  GtkApplication *app = window ? gtk_window_get_application (window) : NULL;
+
+  self->demo = AGG_IS_APPLICATION (app) && agg_application_is_demo (AGG_APPLICATION (app));
+  gtk_widget_set_visible (self->demo_box, self->demo);
+  if (self->demo && self->feed == NULL)
+    self->feed = agg_demo_feed_new (g_random_int ());
+  if (self->demo && self->order_id == NULL)
+    set_order_id (self, DEMO_ORDER);
+
+  /* A login puts the engine back to packing cases; so must a page shown
+   * again in pallet mode. */
+  set_mode (self, FALSE, TRUE);
+  show_banner (self, BANNER_NEUTRAL, self->demo ? _("Simulated scanner starting…")
+                                                : _("Scan a unit"), NULL);
+  enqueue (self, agg_request_new (AGG_ACTION_RECONCILE), TRUE);
+}
+
+/* Actions */
+
+static void
+close_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  AggCasePage *self = AGG_CASE_PAGE (widget);
+
+  enqueue (self, agg_request_new (self->pallet_mode ? AGG_ACTION_CLOSE_PALLET
+                                                    : AGG_ACTION_CLOSE_CASE), FALSE);
+}
+
+static void
+partial_close_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  AggCasePage *self = AGG_CASE_PAGE (widget);
+  const char *reason = g_variant_get_string (parameter, NULL);
+  AggRequest *request;
+
+  if (*reason == '\0')
+    {
+      choose_reason (self);
+      return;
+    }
+
+  request = agg_request_new (self->pallet_mode ? AGG_ACTION_CLOSE_PALLET : AGG_ACTION_CLOSE_CASE);
+  request->reason = g_strdup (reason);
+  enqueue (self, request, FALSE);
+}
+
+static void
+sign_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  AggCasePage *self = AGG_CASE_PAGE (widget);
+  AggRequest *request;
+
+  if (self->to_sign == NULL)
+    return;
+
+  request = agg_request_copy (self->to_sign);
+  g_free (request->signer);
+  g_free (request->signer_pin);
+  g_variant_get (parameter, "(ss)", &request->signer, &request->signer_pin);
+  enqueue (self, request, FALSE);
+}
+
+static void
+start_order_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  AggCasePage *self = AGG_CASE_PAGE (widget);
+  AggRequest *request = agg_request_new (AGG_ACTION_START_ORDER);
+
+  request->code = g_strdup (self->order_id);
+  enqueue (self, request, FALSE);
+}
+
+static void
+demo_rate_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  AggCasePage *self = AGG_CASE_PAGE (widget);
+
+  set_demo_rate (self, self->demo_rate + (strcmp (action_name, "case.demo-faster") == 0
+                                          ? DEMO_RATE_STEP : -DEMO_RATE_STEP));
+}
+
+/* GObject */
+
+static void
+agg_case_page_map (GtkWidget *widget)
+{
+  AggCasePage *self = AGG_CASE_PAGE (widget);
+
+  GTK_WIDGET_CLASS (agg_case_page_parent_class)->map (widget);
+
+  if (self->line != NULL && agg_line_get_username (self->line) != NULL)
+    session_started (self);
+}
+
+static void
+agg_case_page_unmap (GtkWidget *widget)
+{
+  AggCasePage *self = AGG_CASE_PAGE (widget);
+  GList *l;
+
+  GTK_WIDGET_CLASS (agg_case_page_parent_class)->unmap (widget);
+
+  /* Logged out: the simulated scanner stops, and what it still had
+   * queued goes with it.  Real scans stay. */
+  demo_update (self);
+  l = self->busy ? self->queue.head->next : self->queue.head;
+  while (l != NULL)
+    {
+      GList *next = l->next;
+      Pending *pending = l->data;
+
+      if (g_strcmp0 (pending->request->source, DEMO_SOURCE) == 0)
+        {
+          pending_free (pending);
+          g_queue_delete_link (&self->queue, l);
+        }
+      l = next;
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING]);
+}
+
+static void
+agg_case_page_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  AggCasePage *self = AGG_CASE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_ORDER_ID:
+      g_value_set_string (value, self->order_id);
+      break;
+    case PROP_MODE:
+      g_value_set_string (value, self->pallet_mode ? "pallet" : "case");
+      break;
+    case PROP_COUNT:
+      g_value_set_uint (value, self->count);
+      break;
+    case PROP_CAPACITY:
+      g_value_set_uint (value, self->capacity);
+      break;
+    case PROP_SSCC:
+      g_value_set_string (value, self->sscc);
+      break;
+    case PROP_LAST_OUTCOME:
+      g_value_set_string (value, self->last_outcome);
+      break;
+    case PROP_LAST_MESSAGE:
+      g_value_set_string (value, self->last_message);
+      break;
+    case PROP_PENDING:
+      g_value_set_uint (value, g_queue_get_length (&self->queue));
+      break;
+    case PROP_SOUND:
+      g_value_set_boolean (value, self->sound);
+      break;
+    case PROP_DEMO_RATE:
+      g_value_set_double (value, self->demo_rate);
+      break;
+    case PROP_DEMO_PAUSED:
+      g_value_set_boolean (value, self->demo_paused);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+agg_case_page_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  AggCasePage *self = AGG_CASE_PAGE (object);
+  const char *mode;
+
+  switch (prop_id)
+    {
+    case PROP_ORDER_ID:
+      set_order_id (self, g_value_get_string (value));
+      break;
+    case PROP_MODE:
+      mode = g_value_get_string (value);
+      g_return_if_fail (g_strcmp0 (mode, "case") == 0 || g_strcmp0 (mode, "pallet") == 0);
+      set_mode (self, strcmp (mode, "pallet") == 0, TRUE);
+      break;
+    case PROP_SOUND:
+      if (self->sound != g_value_get_boolean (value))
+        {
+          self->sound = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_DEMO_RATE:
+      set_demo_rate (self, g_value_get_double (value));
+      break;
+    case PROP_DEMO_PAUSED:
+      if (self->demo_paused != g_value_get_boolean (value))
+        {
+          self->demo_paused = g_value_get_boolean (value);
+          demo_update (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+agg_case_page_dispose (GObject *object)
+{
+  AggCasePage *self = AGG_CASE_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->demo_source, g_source_remove);
+  g_queue_clear_full (&self->queue, (GDestroyNotify) pending_free);
+  g_clear_object (&self->line);
+  g_clear_object (&self->accept_sound);
+  g_clear_object (&self->reject_sound);
+  gtk_widget_dispose_template (GTK_WIDGET (self), AGG_TYPE_CASE_PAGE);
+
+  G_OBJECT_CLASS (agg_case_page_parent_class)->dispose (object);
+}
+
+static void
+agg_case_page_finalize (GObject *object)
+{
+  AggCasePage *self = AGG_CASE_PAGE (object);
+
+  g_object_unref (self->cancellable);
+  g_free (self->order_id);
+  g_free (self->progress_order);
+  container_clear (&self->case_);
+  container_clear (&self->pallet);
+  g_ptr_array_unref (self->slots);
+  g_ptr_array_unref (self->closed_cases);
+  g_free (self->sscc);
+  g_free (self->last_outcome);
+  g_free (self->last_message);
+  g_clear_pointer (&self->to_sign, agg_request_free);
+  g_clear_pointer (&self->feed, agg_demo_feed_free);
+
+  G_OBJECT_CLASS (agg_case_page_parent_class)->finalize (object);
+}
+
+static void
+agg_case_page_class_init (AggCasePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = agg_case_page_get_property;
+  object_class->set_property = agg_case_page_set_property;
+  object_class->dispose = agg_case_page_dispose;
+  object_class->finalize = agg_case_page_finalize;
+  widget_class->map = agg_case_page_map;
+  widget_class->unmap = agg_case_page_unmap;
+
+  /* The order "case.start-order" starts; the engine's last word on it. */
+  properties[PROP_ORDER_ID] =
+    g_param_spec_string ("order-id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* "case" or "pallet": what the scans build, and what the page shows. */
+  properties[PROP_MODE] =
+    g_param_spec_string ("mode", NULL, NULL, "case",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The units in the case shown, or the cases on the pallet. */
+  properties[PROP_COUNT] =
+    g_param_spec_uint ("count", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAPACITY] =
+    g_param_spec_uint ("capacity", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SSCC] =
+    g_param_spec_string ("sscc", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The engine's last answer to the operator (agg_outcome_to_string). */
+  properties[PROP_LAST_OUTCOME] =
+    g_param_spec_string ("last-outcome", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_MESSAGE] =
+    g_param_spec_string ("last-message", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Requests queued or with the engine. */
+  properties[PROP_PENDING] =
+    g_param_spec_uint ("pending", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SOUND] =
+    g_param_spec_boolean ("sound", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* Scans per second of the simulated line in demo mode. */
+  properties[PROP_DEMO_RATE] =
+    g_param_spec_double ("demo-rate", NULL, NULL, DEMO_RATE_MIN, DEMO_RATE_MAX, 1.0,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEMO_PAUSED] =
+    g_param_spec_boolean ("demo-paused", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/aggstation/Station/agg-case-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, order_stack);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, no_order_label);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, start_button);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, order_label);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, description_label);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, lot_label);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, expiry_label);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, banner);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, banner_icon);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, banner_title);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, banner_subtitle);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, counter_label);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, container_label);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, sscc_label);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, slots_grid);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, history_list);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, close_button);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, demo_box);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, demo_rate_label);
+
+  gtk_widget_class_install_action (widget_class, "case.close", NULL, close_action);
+  gtk_widget_class_install_action (widget_class, "case.partial-close", "s", partial_close_action);
+  gtk_widget_class_install_action (widget_class, "case.sign", "(ss)", sign_action);
+  gtk_widget_class_install_action (widget_class, "case.start-order", NULL, start_order_action);
+  gtk_widget_class_install_action (widget_class, "case.demo-faster", NULL, demo_rate_action);
+  gtk_widget_class_install_action (widget_class, "case.demo-slower", NULL, demo_rate_action);
+  gtk_widget_class_install_property_action (widget_class, "case.mode", "mode");
+  gtk_widget_class_install_property_action (widget_class, "case.demo-paused", "demo-paused");
+}
+
+static void
+agg_case_page_init (AggCasePage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  g_queue_init (&self->queue);
+  self->case_.items = g_ptr_array_new_with_free_func (g_free);
+  self->pallet.items = g_ptr_array_new_with_free_func (g_free);
+  self->slots = g_ptr_array_new ();
+  self->closed_cases = g_ptr_array_new_with_free_func (g_free);
+  self->sound = TRUE;
+  self->demo_rate = 1.0;
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->slots_grid),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Contents"), -1);
+  show_banner (self, BANNER_NEUTRAL, _("Scan a unit"), NULL);
+  update_order_view (self);
+  update_view (self);
+}
+
+void
+agg_case_page_set_line (AggCasePage *self,
+                        AggLine     *line)
+{
+  g_return_if_fail (AGG_IS_CASE_PAGE (self));
+  g_return_if_fail (line == NULL || AGG_IS_LINE (line));
+
+  if (!g_set_object (&self->line, line))
+    return;
+
+  if (line != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)) &&
+      agg_line_get_username (line) != NULL)
+    session_started (self);
+}
+
+void
+agg_case_page_scan (AggCasePage *self,
+                    const char  *data,
+                    gsize        len)
+{
+  AggRequest *request;
+
+  g_return_if_fail (AGG_IS_CASE_PAGE (self));
+  g_return_if_fail (data != NULL);
+
+  request = agg_request_new (AGG_ACTION_SCAN);
+  request->data = g_malloc (len + 1);
+  memcpy (request->data, data, len);
+  request->data[len] = '\0';
+  request->data_len = len;
+  request->source = g_strdup ("keyboard");
+  enqueue (self, request, FALSE);
+}

@@ -1,0 +1,24 @@
+/* agg-case-page.h: the case station, the operator's main screen
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "agg-line.h"
+
+G_BEGIN_DECLS
+
+#define AGG_TYPE_CASE_PAGE (agg_case_page_get_type ())
+G_DECLARE_FINAL_TYPE (AggCasePage, agg_case_page, AGG, CASE_PAGE, AdwBin)
+
+void agg_case_page_set_line (AggCasePage *self,
+                             AggLine     *line);
+/* A unit or case code read by a scanner. */
+void agg_case_page_scan     (AggCasePage *self,
+                             const char  *data,
+                             gsize        len);
+
+G_END_DECLS

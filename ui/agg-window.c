@@ -1,0 +1,168 @@
+/* agg-window.c: the station's one window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "agg-case-page.h"
+#include "agg-login-page.h"
+#include "agg-scan-wedge.h"
+#include "agg-window.h"
+
+struct _AggWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  AdwWindowTitle       *window_title;
+  GtkButton            *logout_button;
+  GtkStack             *stack;
+  AdwStatusPage        *error_page;
+  AggLoginPage         *login_page;
+  AggCasePage          *case_page;
+
+  AggLine              *line;
+  AggScanWedge         *wedge;
+};
+
+G_DEFINE_FINAL_TYPE (AggWindow, agg_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+update_session (AggWindow *self)
+{
+  const char *user = self->line ? agg_line_get_username (self->line) : NULL;
+
+  adw_window_title_set_subtitle (self->window_title, user ? user : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->logout_button), user != NULL);
+  gtk_stack_set_visible_child_name (self->stack, user ? "station" : "login");
+}
+
+static void
+logged_in_cb (AggWindow *self)
+{
+  update_session (self);
+}
+
+static void
+logout_cb (GObject      *source,
+           GAsyncResult *res,
+           gpointer      user_data)
+{
+  g_autoptr(AggWindow) self = user_data;
+  g_autoptr(AggResult) result = agg_line_execute_finish (AGG_LINE (source), res, NULL);
+
+  update_session (self);
+}
+
+static void
+logout_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  AggWindow *self = AGG_WINDOW (widget);
+  g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_LOGOUT);
+
+  if (self->line == NULL)
+    return;
+  agg_line_execute_async (self->line, request, NULL, logout_cb, g_object_ref (self));
+}
+
+static void
+scanned_cb (AggWindow  *self,
+            const char *data,
+            guint       len)
+{
+  agg_window_scan (self, data, len);
+}
+
+void
+agg_window_scan (AggWindow  *self,
+                 const char *data,
+                 gsize       len)
+{
+  g_return_if_fail (AGG_IS_WINDOW (self));
+  g_return_if_fail (data != NULL);
+
+  if (self->line == NULL)
+    return;
+
+  /* Whoever is logged in, the case station takes the scan; nobody logged
+   * in, it may be a badge. */
+  if (agg_line_get_username (self->line) == NULL)
+    agg_login_page_scan (self->login_page, data, len);
+  else
+    agg_case_page_scan (self->case_page, data, len);
+}
+
+void
+agg_window_set_line (AggWindow    *self,
+                     AggLine      *line,
+                     const GError *error)
+{
+  g_return_if_fail (AGG_IS_WINDOW (self));
+
+  if (line == NULL)
+    {
+      adw_status_page_set_description (self->error_page, error ? error->message : NULL);
+      gtk_stack_set_visible_child_name (self->stack, "error");
+      return;
+    }
+
+  g_set_object (&self->line, line);
+  agg_login_page_set_line (self->login_page, line);
+  agg_case_page_set_line (self->case_page, line);
+  update_session (self);
+}
+
+static void
+agg_window_dispose (GObject *object)
+{
+  AggWindow *self = AGG_WINDOW (object);
+
+  g_clear_object (&self->wedge);
+  g_clear_object (&self->line);
+  gtk_widget_dispose_template (GTK_WIDGET (self), AGG_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (agg_window_parent_class)->dispose (object);
+}
+
+static void
+agg_window_class_init (AggWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = agg_window_dispose;
+
+  g_type_ensure (AGG_TYPE_LOGIN_PAGE);
+  g_type_ensure (AGG_TYPE_CASE_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/aggstation/Station/agg-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, logout_button);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, error_page);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, login_page);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, case_page);
+  gtk_widget_class_bind_template_callback (widget_class, logged_in_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_action);
+}
+
+static void
+agg_window_init (AggWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->wedge = agg_scan_wedge_new (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->wedge, "scanned", G_CALLBACK (scanned_cb), self);
+}
+
+AggWindow *
+agg_window_new (AggApplication *application)
+{
+  return g_object_new (AGG_TYPE_WINDOW, "application", application, NULL);
+}
