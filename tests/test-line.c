@@ -1937,7 +1937,6 @@ static void
 test_unpack (Fixture       *f,
              gconstpointer  data)
 {
-  g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GPtrArray) uris = unit_uris ("A", 1, UNITS_PER_CASE);
   g_autoptr(AggResult) result = NULL;
   g_autofree char *sscc = NULL;
@@ -3021,7 +3020,7 @@ run_test (gconstpointer data)
 
   if (g_test_subprocess ())
     {
-      Fixture fixture = { NULL };
+      Fixture fixture = { 0 };
 
       fixture_set_up (&fixture, NULL);
       test->func (&fixture, NULL);

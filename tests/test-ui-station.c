@@ -326,27 +326,23 @@ case_page (Fixture *f)
   return page;
 }
 
-/* Taps @user in the list of names, or types it where there is none. */
+static gboolean
+users_listed (GtkWidget *page)
+{
+  g_auto(GStrv) users = NULL;
+
+  g_object_get (page, "usernames", &users, NULL);
+  return users != NULL && users[0] != NULL;
+}
+
+/* Picks @user once the station has listed its users, as an operator
+ * taps a name. */
 static void
 choose_user (GtkWidget  *page,
              const char *user)
 {
-  GtkWidget *entry = find_widget (page, GTK_TYPE_ENTRY);
-  GtkWidget *button;
-
-  if (entry != NULL && gtk_widget_get_mapped (entry))
-    {
-      gtk_editable_set_text (GTK_EDITABLE (entry), user);
-      return;
-    }
-
-  for (button = find_widget (page, GTK_TYPE_TOGGLE_BUTTON);
-       button != NULL;
-       button = gtk_widget_get_next_sibling (button))
-    if (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (button)), user) == 0)
-      break;
-  g_assert_nonnull (button);
-  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (button), TRUE);
+  wait_until (users_listed (page));
+  g_assert_true (gtk_widget_activate_action (page, "login.user", "s", user));
 }
 
 static void

@@ -111,6 +111,7 @@ struct _AggCasePage
   char           *last_message;
 
   AggRequest     *to_sign;            /* refused for want of a signature */
+  GtkWindow      *dialog;             /* the reason or signature asked for, if open */
 
   gboolean        sound;
   GtkMediaStream *accept_sound;
@@ -341,6 +342,7 @@ update_view (AggCasePage *self)
       GtkLabel *slot = g_ptr_array_index (self->slots, i);
       gboolean filled = i < shown->count;
 
+      /* Empty places of a closed case stay empty: no number to fill. */
       if (filled && i >= first_known)
         gtk_label_set_text (slot, tail (g_ptr_array_index (shown->items,
                                                            shown->items->len - known
@@ -349,10 +351,11 @@ update_view (AggCasePage *self)
         {
           g_autofree char *position = g_strdup_printf ("%u", i + 1);
 
-          gtk_label_set_text (slot, filled ? "" : position);
+          gtk_label_set_text (slot, filled || closed ? "" : position);
         }
       gtk_widget_set_css_classes (GTK_WIDGET (slot),
-                                  (const char *[]) { "case-slot", filled ? "filled" : "empty",
+                                  (const char *[]) { "case-slot",
+                                                     filled ? "filled" : closed ? "unused" : "empty",
                                                      NULL });
       if (filled && i + 1 == shown->count)
         gtk_widget_add_css_class (GTK_WIDGET (slot), "last");
@@ -363,8 +366,7 @@ update_view (AggCasePage *self)
   gtk_label_set_text (self->counter_label, counter);
 
   if (shown->sscc == NULL && shown->count == 0)
-    state = self->pallet_mode ? _("New pallet: the first case opens it")
-                              : _("New case: the first unit opens it");
+    state = self->pallet_mode ? _("New pallet") : _("New case");
   else if (complete)
     state = self->pallet_mode ? _("Pallet complete") : _("Case complete");
   else if (closed)
@@ -621,18 +623,19 @@ show_banner (AggCasePage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->banner_subtitle), subtitle != NULL);
 }
 
-/* @note: what to say of the scan; the engine's message if NULL. */
+/* @title: what was scanned, if known; @note: what to say of it, else the
+ * engine's message. */
 static void
 add_history (AggCasePage     *self,
              const Pending   *pending,
              const AggResult *result,
-             const char      *serial,
+             const char      *title,
              const char      *note)
 {
   gboolean ok = agg_result_is_ok (result);
   g_autofree char *time = g_date_time_format (pending->at, "%H:%M:%S");
-  g_autofree char *code = serial ? g_strdup (serial)
-                                 : describe_data (pending->request->data,
+  g_autofree char *code = title ? g_strdup (title)
+                                : describe_data (pending->request->data,
                                                   pending->request->data_len);
   GtkWidget *row = gtk_list_box_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
@@ -721,6 +724,34 @@ set_last (AggCasePage *self,
 
 /* Partial closes: a reason, then a supervisor's signature */
 
+/* One question at a time; and none left behind for the window to tear
+ * down with the page. */
+static void
+close_dialog (AggCasePage *self)
+{
+  if (self->dialog != NULL)
+    gtk_window_destroy (self->dialog);
+}
+
+/* A dialog that answered closes by itself. */
+static void
+forget_dialog (AggCasePage *self)
+{
+  if (self->dialog != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->dialog), (gpointer *) &self->dialog);
+  self->dialog = NULL;
+}
+
+static void
+show_dialog (AggCasePage *self,
+             GtkWidget   *dialog)
+{
+  close_dialog (self);
+  self->dialog = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->dialog);
+  gtk_window_present (self->dialog);
+}
+
 static void
 reason_response_cb (AdwMessageDialog *dialog,
                     const char       *response,
@@ -728,6 +759,7 @@ reason_response_cb (AdwMessageDialog *dialog,
 {
   guint64 i;
 
+  forget_dialog (self);
   if (g_ascii_string_to_unsigned (response, 10, 0, G_N_ELEMENTS (reasons) - 1, &i, NULL))
     gtk_widget_activate_action (GTK_WIDGET (self), "case.partial-close", "s", _(reasons[i]));
 }
@@ -751,7 +783,7 @@ choose_reason (AggCasePage *self)
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   gtk_widget_add_css_class (dialog, "touch-dialog");
   g_signal_connect_object (dialog, "response", G_CALLBACK (reason_response_cb), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  show_dialog (self, dialog);
 }
 
 typedef struct
@@ -817,6 +849,7 @@ sign_response_cb (AdwMessageDialog *dialog,
 {
   AggCasePage *self = signing->self;
 
+  forget_dialog (self);
   if (strcmp (response, "sign") == 0)
     {
       gtk_widget_activate_action (GTK_WIDGET (self), "case.sign", "(ss)", signing->signer,
@@ -844,11 +877,7 @@ keypad_new (Signing *signing)
       GtkWidget *button;
 
       if (strcmp (keys[i], "clear") == 0)
-        {
-          button = gtk_button_new_from_icon_name ("edit-delete-symbolic");
-          gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                          _("Clear the PIN"), -1);
-        }
+        button = gtk_button_new_with_label (_("Clear"));
       else if (strcmp (keys[i], "back") == 0)
         {
           button = gtk_button_new_from_icon_name ("edit-clear-symbolic");
@@ -955,8 +984,7 @@ present_signature (Signing   *signing,
     gtk_toggle_button_set_active (group, TRUE);
   update_sign_enabled (signing);
 
-  gtk_window_present (GTK_WINDOW (dialog));
-  gtk_widget_grab_focus (entry);
+  show_dialog (self, dialog);
 }
 
 /* Who may sign: active, unlocked users of at least the role asked for. */
@@ -1090,12 +1118,28 @@ handle_result (AggCasePage     *self,
   const AggRequest *request = pending->request;
   gboolean ok = agg_result_is_ok (result);
   JsonObject *unit = get_object (result->details, "unit");
+  JsonObject *case_ = get_object (result->details, "case");
+  JsonObject *pallet = get_object (result->details, "pallet");
   JsonObject *object;
-  const char *serial = unit ? get_string (unit, "serial") : NULL;
   const char *outcome = agg_outcome_to_string (result->outcome);
+  /* What a scan put in: a unit into its case, or a case onto its pallet. */
+  const char *item = NULL;
+  JsonObject *container = NULL;
+  g_autofree char *title = NULL;
   g_autofree char *note = NULL;
   g_autofree char *subtitle = NULL;
   BannerStyle style = ok ? BANNER_ACCEPTED : BANNER_REJECTED;
+
+  if (pallet != NULL && case_ != NULL)
+    {
+      item = get_string (case_, "sscc");
+      container = pallet;
+    }
+  else if (unit != NULL)
+    {
+      item = get_string (unit, "serial");
+      container = case_;
+    }
 
   if ((object = get_object (result->details, "order")) != NULL)
     set_order (self, object);
@@ -1104,21 +1148,18 @@ handle_result (AggCasePage     *self,
 
   /* Putting a case on a pallet also answers with the case: the pallet is
    * what changed. */
-  if (ok && (object = get_object (result->details, "pallet")) != NULL)
+  if (ok && pallet != NULL)
     {
-      JsonObject *item = get_object (result->details, "case");
-      const char *sscc = item ? get_string (item, "sscc") : NULL;
-
       guint index;
 
-      if (sscc != NULL &&
-          g_ptr_array_find_with_equal_func (self->closed_cases, sscc, g_str_equal, &index))
+      if (item != NULL &&
+          g_ptr_array_find_with_equal_func (self->closed_cases, item, g_str_equal, &index))
         g_ptr_array_remove_index (self->closed_cases, index);
-      update_container (self, &self->pallet, object,
-                        request->action == AGG_ACTION_SCAN ? sscc : NULL);
+      update_container (self, &self->pallet, pallet,
+                        request->action == AGG_ACTION_SCAN ? item : NULL);
     }
-  else if (ok && (object = get_object (result->details, "case")) != NULL)
-    update_container (self, &self->case_, object, serial);
+  else if (ok && case_ != NULL)
+    update_container (self, &self->case_, case_, item);
 
   if (ok && request->action == AGG_ACTION_SCAN && unit != NULL &&
       g_strcmp0 (self->progress_order, self->order_id) == 0)
@@ -1159,21 +1200,27 @@ handle_result (AggCasePage     *self,
       choose_reason (self);
     }
 
-  /* A good unit: its serial, big, and where the case stands. */
-  if (ok && serial != NULL && (object = get_object (result->details, "case")) != NULL)
+  if (item != NULL)
+    title = pallet != NULL ? format_sscc (item) : g_strdup (item);
+
+  /* Something went in: what it was, big, and where its container stands. */
+  if (ok && title != NULL && container != NULL)
     {
-      if (json_object_get_boolean_member_with_default (result->details, "case_closed", FALSE))
-        note = g_strdup (_("Case complete"));
+      if (json_object_get_boolean_member_with_default (result->details,
+                                                       pallet ? "pallet_closed" : "case_closed",
+                                                       FALSE))
+        note = g_strdup (pallet ? _("Pallet complete") : _("Case complete"));
       else
-        note = g_strdup_printf ("%u / %u", get_uint (object, "count"), get_uint (object, "capacity"));
+        note = g_strdup_printf ("%u / %u", get_uint (container, "count"),
+                                get_uint (container, "capacity"));
       subtitle = g_strdup_printf ("%s · %s", outcome, note);
-      show_banner (self, style, serial, subtitle);
+      show_banner (self, style, title, subtitle);
     }
   else
     show_banner (self, style, result->message, outcome);
 
   if (request->action == AGG_ACTION_SCAN)
-    add_history (self, pending, result, serial, note);
+    add_history (self, pending, result, title, note);
 
   if (style == BANNER_ACCEPTED)
     play (self, &self->accept_sound, SOUNDS "accept.wav");
@@ -1341,6 +1388,7 @@ sign_action (GtkWidget  *widget,
   if (self->to_sign == NULL)
     return;
 
+  close_dialog (self);
   request = agg_request_copy (self->to_sign);
   g_free (request->signer);
   g_free (request->signer_pin);
@@ -1507,6 +1555,7 @@ agg_case_page_dispose (GObject *object)
   AggCasePage *self = AGG_CASE_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
+  close_dialog (self);
   g_clear_handle_id (&self->demo_source, g_source_remove);
   g_queue_clear_full (&self->queue, (GDestroyNotify) pending_free);
   g_clear_object (&self->line);

@@ -77,11 +77,7 @@ update_actions (AggLoginPage *self)
 static void
 update_pin (AggLoginPage *self)
 {
-  g_autoptr(GString) dots = g_string_new (NULL);
   g_autofree char *description = NULL;
-
-  for (guint i = 0; i < self->pin_len; i++)
-    g_string_append (dots, "●");
 
   if (self->pin_len == 0)
     {
@@ -90,6 +86,10 @@ update_pin (AggLoginPage *self)
     }
   else
     {
+      g_autoptr(GString) dots = g_string_new (NULL);
+
+      for (guint i = 0; i < self->pin_len; i++)
+        g_string_append (dots, "●");
       gtk_label_set_text (self->pin_label, dots->str);
       gtk_widget_remove_css_class (GTK_WIDGET (self->pin_label), "empty");
     }
@@ -172,20 +172,29 @@ dup_user (AggLoginPage *self)
   return typed[0] != '\0' ? g_steal_pointer (&typed) : NULL;
 }
 
-/* Keys only reach the page through a focused widget inside it: the
- * name to give first, then the pad.  Also after an answer, since the
- * focus was lost when the button that had it turned insensitive. */
+static GtkWidget *
+get_focus (AggLoginPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  return root != NULL ? gtk_root_get_focus (root) : NULL;
+}
+
+/* Keys only reach the page through a focused widget inside it: the name
+ * to give first, then the pad.  Also after an answer, since the focus
+ * was lost when the button that had it turned insensitive. */
 static void
 focus_default (AggLoginPage *self)
 {
   g_autofree char *user = dup_user (self);
+  GtkWidget *focus = get_focus (self);
 
-  if (user != NULL)
-    gtk_widget_child_focus (GTK_WIDGET (self->keypad), GTK_DIR_TAB_FORWARD);
-  else if (has_list (self))
+  if (user == NULL && has_list (self))
     gtk_widget_grab_focus (gtk_widget_get_first_child (GTK_WIDGET (self->user_box)));
-  else
+  else if (user == NULL)
     gtk_widget_grab_focus (GTK_WIDGET (self->user_entry));
+  else if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self->keypad)))
+    gtk_widget_child_focus (GTK_WIDGET (self->keypad), GTK_DIR_TAB_FORWARD);
 }
 
 static void
@@ -307,6 +316,29 @@ submit_action (GtkWidget  *widget,
   execute (self, request);
 }
 
+/* Picks who logs in: a name button when the station listed its users,
+ * else the name field. */
+static void
+user_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  AggLoginPage *self = AGG_LOGIN_PAGE (widget);
+  const char *user = g_variant_get_string (parameter, NULL);
+
+  if (!has_list (self))
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->user_entry), user);
+      return;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->user_box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), user) == 0)
+      gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (child), TRUE);
+}
+
 /* Digits a keyboard typed, handed on by the scan wedge. */
 static void
 typed_action (GtkWidget  *widget,
@@ -327,8 +359,7 @@ key_pressed_cb (GtkEventControllerKey *controller,
                 GdkModifierType        state,
                 AggLoginPage          *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  GtkWidget *focus = get_focus (self);
   gunichar c;
 
   /* The user field takes its own keys, and shortcuts are not digits. */
@@ -412,8 +443,7 @@ static gboolean
 focus_idle_cb (gpointer user_data)
 {
   AggLoginPage *self = user_data;
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  GtkWidget *focus = get_focus (self);
 
   self->focus_idle_id = 0;
   if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
@@ -555,6 +585,7 @@ agg_login_page_class_init (AggLoginPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AggLoginPage, keypad);
   gtk_widget_class_bind_template_callback (widget_class, user_entry_activate_cb);
 
+  gtk_widget_class_install_action (widget_class, "login.user", "s", user_action);
   gtk_widget_class_install_action (widget_class, "login.digit", "i", digit_action);
   gtk_widget_class_install_action (widget_class, "login.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "login.clear", NULL, clear_action);

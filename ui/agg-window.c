@@ -51,9 +51,27 @@ logout_cb (GObject      *source,
            gpointer      user_data)
 {
   g_autoptr(AggWindow) self = user_data;
-  g_autoptr(AggResult) result = agg_line_execute_finish (AGG_LINE (source), res, NULL);
 
+  agg_result_free (agg_line_execute_finish (AGG_LINE (source), res, NULL));
   update_session (self);
+}
+
+static void
+list_users_cb (GObject      *source,
+               GAsyncResult *res,
+               gpointer      user_data)
+{
+  g_autoptr(AggWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) users = agg_line_list_users_finish (AGG_LINE (source), res, &error);
+
+  /* Without the list, the page asks for the name instead. */
+  if (users == NULL)
+    {
+      g_warning ("Could not list the users: %s", error->message);
+      return;
+    }
+  g_object_set (self->login_page, "usernames", users, NULL);
 }
 
 static void
@@ -113,6 +131,7 @@ agg_window_set_line (AggWindow    *self,
   g_set_object (&self->line, line);
   agg_login_page_set_line (self->login_page, line);
   agg_case_page_set_line (self->case_page, line);
+  agg_line_list_users_async (line, NULL, list_users_cb, g_object_ref (self));
   update_session (self);
 }
 

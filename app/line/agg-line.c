@@ -1571,3 +1571,68 @@ agg_line_execute_finish (AggLine       *self,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+static gpointer
+list_users_job (AggStore  *store,
+                sqlite3   *db,
+                gpointer   user_data,
+                GError   **error)
+{
+  g_autoptr(GPtrArray) users = agg_user_list (store, error);
+  GStrvBuilder *builder;
+
+  if (users == NULL)
+    return NULL;
+
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < users->len; i++)
+    {
+      AggUser *user = g_ptr_array_index (users, i);
+
+      if (user->active)
+        g_strv_builder_add (builder, user->username);
+    }
+  return g_strv_builder_end (builder);
+}
+
+static void
+list_users_cb (GObject      *source,
+               GAsyncResult *res,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  char **users = agg_store_run_finish (AGG_STORE (source), res, &error);
+
+  if (users == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, users, (GDestroyNotify) g_strfreev);
+}
+
+void
+agg_line_list_users_async (AggLine             *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (AGG_IS_LINE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, agg_line_list_users_async);
+  agg_store_run_async (self->store, AGG_STORE_READ, list_users_job, NULL, NULL,
+                       (GDestroyNotify) g_strfreev, cancellable, list_users_cb, task);
+}
+
+char **
+agg_line_list_users_finish (AggLine       *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (AGG_IS_LINE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

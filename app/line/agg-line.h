@@ -172,4 +172,13 @@ AggResult  *agg_line_execute_finish (AggLine             *line,
                                      GAsyncResult        *result,
                                      GError             **error);
 
+/* The usernames of the active users, for a login screen to offer. */
+void        agg_line_list_users_async  (AggLine             *line,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+char      **agg_line_list_users_finish (AggLine             *line,
+                                        GAsyncResult        *result,
+                                        GError             **error);
+
 G_END_DECLS
