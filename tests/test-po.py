@@ -19,6 +19,9 @@ import subprocess
 import sys
 import tempfile
 
+import aggtest
+from aggtest import check
+
 # The keywords and flags of meson's "glib" gettext preset, which
 # po/meson.build uses to make the template.
 XGETTEXT_ARGS = [
@@ -54,15 +57,6 @@ XGETTEXT_ARGS = [
 C_MARK = re.compile(r"(?<![\w])(?:_|N_|C_|NC_|ngettext|g_dngettext|g_dpgettext2)\s*\(")
 UI_MARK = re.compile(r'translatable="yes"')
 ALWAYS_TRANSLATED = (".desktop.in", ".metainfo.xml.in", ".gschema.xml")
-
-results = []
-# Shown in the log without failing the test: xgettext's warnings.
-notes = []
-
-
-def check(name, condition, diagnostic=""):
-    results.append((name, bool(condition), diagnostic))
-
 
 def potfiles(srcdir):
     with open(os.path.join(srcdir, "po", "POTFILES.in"), encoding="utf-8") as f:
@@ -118,8 +112,10 @@ def test_xgettext(srcdir):
                             "--output", pot],
                            capture_output=True, text=True, timeout=120)
         check("xgettext reads every file", r.returncode == 0, r.stderr)
+        # Shown in the log, not failed on.
         if r.returncode == 0:
-            notes.extend(r.stderr.splitlines())
+            for line in r.stderr.splitlines():
+                print("# " + line)
         if r.returncode == 0:
             with open(pot, encoding="utf-8") as f:
                 messages = f.read().count("\nmsgid ") - 1
@@ -147,15 +143,6 @@ def main():
     mode, srcdir = sys.argv[1], sys.argv[2]
     {"xgettext": test_xgettext, "msgfmt": test_msgfmt}[mode](srcdir)
 
-    print("1..%d" % len(results))
-    for i, (name, ok, diagnostic) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, name))
-        if not ok:
-            for line in diagnostic.splitlines():
-                print("# " + line)
-    for line in notes:
-        print("# " + line)
-    sys.exit(0 if all(ok for _, ok, _ in results) else 1)
 
-
-main()
+if __name__ == "__main__":
+    aggtest.run(main)

@@ -111,6 +111,8 @@ struct _AggCasePage
   char           *last_message;
 
   AggRequest     *to_sign;            /* refused for want of a signature */
+  char           *sign_meaning;       /* what signing it means, as the engine put it */
+  AggRole         sign_role;          /* who may sign it */
   GtkWindow      *dialog;             /* the reason or signature asked for, if open */
 
   gboolean        sound;
@@ -724,22 +726,33 @@ set_last (AggCasePage *self,
 
 /* Partial closes: a reason, then a supervisor's signature */
 
+static void
+forget_signature (AggCasePage *self)
+{
+  g_clear_pointer (&self->to_sign, agg_request_free);
+  g_clear_pointer (&self->sign_meaning, g_free);
+}
+
+static void
+forget_dialog (AggCasePage *self)
+{
+  if (self->dialog == NULL)
+    return;
+
+  g_object_remove_weak_pointer (G_OBJECT (self->dialog), (gpointer *) &self->dialog);
+  self->dialog = NULL;
+}
+
 /* One question at a time; and none left behind for the window to tear
  * down with the page. */
 static void
 close_dialog (AggCasePage *self)
 {
-  if (self->dialog != NULL)
-    gtk_window_destroy (self->dialog);
-}
+  GtkWindow *dialog = self->dialog;
 
-/* A dialog that answered closes by itself. */
-static void
-forget_dialog (AggCasePage *self)
-{
-  if (self->dialog != NULL)
-    g_object_remove_weak_pointer (G_OBJECT (self->dialog), (gpointer *) &self->dialog);
-  self->dialog = NULL;
+  forget_dialog (self);
+  if (dialog != NULL)
+    gtk_window_destroy (dialog);
 }
 
 static void
@@ -759,6 +772,7 @@ reason_response_cb (AdwMessageDialog *dialog,
 {
   guint64 i;
 
+  /* Answered: it is closing already. */
   forget_dialog (self);
   if (g_ascii_string_to_unsigned (response, 10, 0, G_N_ELEMENTS (reasons) - 1, &i, NULL))
     gtk_widget_activate_action (GTK_WIDGET (self), "case.partial-close", "s", _(reasons[i]));
@@ -849,6 +863,7 @@ sign_response_cb (AdwMessageDialog *dialog,
 {
   AggCasePage *self = signing->self;
 
+  /* Answered: it is closing already. */
   forget_dialog (self);
   if (strcmp (response, "sign") == 0)
     {
@@ -857,7 +872,7 @@ sign_response_cb (AdwMessageDialog *dialog,
       return;
     }
 
-  g_clear_pointer (&self->to_sign, agg_request_free);
+  forget_signature (self);
   show_banner (self, BANNER_NEUTRAL, _("Not closed: no signature"), NULL);
 }
 
@@ -906,7 +921,6 @@ present_signature (Signing   *signing,
   GtkWidget *choices = gtk_flow_box_new ();
   GtkWidget *heading = gtk_label_new (_("Who signs?"));
   GtkWidget *entry = gtk_password_entry_new ();
-  GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (entry));
   GtkToggleButton *group = NULL;
 
   dialog = adw_message_dialog_new (parent_window (self), _("Supervisor signature"),
@@ -945,10 +959,12 @@ present_signature (Signing   *signing,
     }
   gtk_box_append (GTK_BOX (box), choices);
 
+  /* Typed on the keypad only: GTK 4.8's password entry crashes when its
+   * window closes while it holds the focus. */
   signing->pin = GTK_EDITABLE (entry);
-  g_object_set (entry, "placeholder-text", _("PIN"), "activates-default", TRUE, NULL);
-  if (GTK_IS_TEXT (text))
-    gtk_text_set_input_purpose (GTK_TEXT (text), GTK_INPUT_PURPOSE_PIN);
+  gtk_widget_set_can_focus (entry, FALSE);
+  gtk_editable_set_editable (signing->pin, FALSE);
+  g_object_set (entry, "placeholder-text", _("PIN"), NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("PIN of the signer"), -1);
   g_signal_connect_swapped (entry, "changed", G_CALLBACK (update_sign_enabled), signing);
@@ -1028,23 +1044,36 @@ list_signers_cb (GObject      *source,
   present_signature (signing, signers);
 }
 
+/* @request was refused with @result for want of a signature. */
 static void
-ask_signature (AggCasePage     *self,
-               const AggResult *result,
-               const char      *problem)
+need_signature (AggCasePage      *self,
+                const AggRequest *request,
+                const AggResult  *result)
+{
+  const char *role = get_string (result->details, "role");
+
+  forget_signature (self);
+  self->to_sign = agg_request_copy (request);
+  self->sign_meaning = g_strdup (get_string (result->details, "meaning"));
+  self->sign_role = AGG_ROLE_SUPERVISOR;
+  if (role != NULL)
+    agg_role_from_string (role, &self->sign_role);
+}
+
+/* @problem: why the last try failed, if it did. */
+static void
+ask_signature (AggCasePage *self,
+               const char  *problem)
 {
   Signing *signing = g_new0 (Signing, 1);
-  const char *role_name = get_string (result->details, "role");
-  AggRole role = AGG_ROLE_SUPERVISOR;
 
-  if (role_name != NULL)
-    agg_role_from_string (role_name, &role);
   signing->self = g_object_ref (self);
-  signing->meaning = g_strdup (get_string (result->details, "meaning"));
+  signing->meaning = g_strdup (self->sign_meaning);
   signing->problem = g_strdup (problem);
 
   agg_store_run_async (agg_line_get_store (self->line), AGG_STORE_READ, list_signers_job,
-                       GINT_TO_POINTER (role), NULL, (GDestroyNotify) g_ptr_array_unref,
+                       GINT_TO_POINTER (self->sign_role), NULL,
+                       (GDestroyNotify) g_ptr_array_unref,
                        self->cancellable, list_signers_cb, signing);
 }
 
@@ -1175,7 +1204,7 @@ handle_result (AggCasePage     *self,
     }
 
   if (request->signer != NULL && result->outcome != AGG_OUTCOME_BAD_CREDENTIALS)
-    g_clear_pointer (&self->to_sign, agg_request_free);
+    forget_signature (self);
 
   follow_up (self, pending, result);
   if (pending->quiet)
@@ -1186,12 +1215,11 @@ handle_result (AggCasePage     *self,
   if (result->outcome == AGG_OUTCOME_SIGNATURE_REQUIRED)
     {
       style = BANNER_ATTENTION;
-      agg_request_free (self->to_sign);
-      self->to_sign = agg_request_copy (request);
-      ask_signature (self, result, NULL);
+      need_signature (self, request, result);
+      ask_signature (self, NULL);
     }
   else if (result->outcome == AGG_OUTCOME_BAD_CREDENTIALS && self->to_sign != NULL)
-    ask_signature (self, result, result->message);
+    ask_signature (self, result->message);
   else if (result->outcome == AGG_OUTCOME_NOT_PERMITTED && is_close (request) &&
            request->reason == NULL)
     {
@@ -1581,7 +1609,7 @@ agg_case_page_finalize (GObject *object)
   g_free (self->sscc);
   g_free (self->last_outcome);
   g_free (self->last_message);
-  g_clear_pointer (&self->to_sign, agg_request_free);
+  forget_signature (self);
   g_clear_pointer (&self->feed, agg_demo_feed_free);
 
   G_OBJECT_CLASS (agg_case_page_parent_class)->finalize (object);

@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <stdio.h>
 #include <string.h>
@@ -503,7 +504,7 @@ agg_cli_product (int    argc,
 static void
 print_workorder (JsonObject *row)
 {
-  printf ("%-16s %-9s %s  %s %-10s %s %s  %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  %s\n",
+  printf ("%-16s %-9s %s  %s %-10s %s %s  %" PRId64 "/%" PRId64 "  %s\n",
           member (row, "id"), member (row, "status"), member (row, "gtin"),
           /* Translators: "lot 12345", a batch number follows. */
           _("lot"), member (row, "lot"),
@@ -548,11 +549,11 @@ print_figures (JsonObject *figures)
           if (inner_names != NULL)
             printf ("  %s:\n", (const char *) l->data);
           for (GList *m = inner_names; m != NULL; m = m->next)
-            printf ("    %-24s %" G_GINT64_FORMAT "\n", (const char *) m->data,
+            printf ("    %-24s %" PRId64 "\n", (const char *) m->data,
                     json_object_get_int_member (inner, m->data));
         }
       else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
-        printf ("  %-26s %" G_GINT64_FORMAT "\n", (const char *) l->data,
+        printf ("  %-26s %" PRId64 "\n", (const char *) l->data,
                 json_node_get_int (node));
     }
 }
@@ -645,7 +646,7 @@ print_event (JsonObject *row)
   if (strrchr (biz_step, ':') != NULL)
     biz_step = strrchr (biz_step, ':') + 1;
 
-  printf ("%6" G_GINT64_FORMAT "  %s%s  %-16s %-7s %-14s %-8s",
+  printf ("%6" PRId64 "  %s%s  %-16s %-7s %-14s %-8s",
           json_object_get_int_member (row, "id"), member (row, "event_time"),
           member (row, "tz_offset"), member (row, "type"), member (row, "action"),
           biz_step, member (row, "status"));
@@ -714,7 +715,7 @@ audit_verify (void)
 
   if (job.bad_id != 0)
     {
-      g_autofree char *row = g_strdup_printf ("%" G_GINT64_FORMAT, job.bad_id);
+      g_autofree char *row = g_strdup_printf ("%" PRId64, job.bad_id);
 
       /* Translators: the first %s is a row number, the second says what is
        * wrong with it, e.g. "row 7 was altered". */
@@ -722,7 +723,7 @@ audit_verify (void)
       return AGG_CLI_EXIT_FAILED;
     }
 
-  n_rows = g_strdup_printf ("%" G_GUINT64_FORMAT, job.n_rows);
+  n_rows = g_strdup_printf ("%" PRIu64, job.n_rows);
   /* Translators: %s is a number of rows. */
   printf (g_dngettext (GETTEXT_PACKAGE, "Audit trail intact: %s row\n",
                        "Audit trail intact: %s rows\n", job.n_rows), n_rows);
@@ -732,7 +733,7 @@ audit_verify (void)
 static void
 print_audit_row (JsonObject *row)
 {
-  printf ("%6" G_GINT64_FORMAT "  %s%s  %-12s %-22s %s\n",
+  printf ("%6" PRId64 "  %s%s  %-12s %-22s %s\n",
           json_object_get_int_member (row, "id"), member (row, "at"),
           member (row, "utc_offset"), member (row, "username"), member (row, "action"),
           member (row, "object"));

@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gi18n-lib.h>
@@ -583,8 +584,8 @@ audit (Builder    *b,
   sqlite3_stmt *s = b->insert_audit;
 
   b->audit_id++;
-  g_snprintf (id_text, sizeof id_text, "%" G_GINT64_FORMAT, b->audit_id);
-  g_snprintf (user_text, sizeof user_text, "%" G_GINT64_FORMAT, b->user_id);
+  g_snprintf (id_text, sizeof id_text, "%" PRId64, b->audit_id);
+  g_snprintf (user_text, sizeof user_text, "%" PRId64, b->user_id);
   fields[0] = id_text;
   fields[3] = user_text;
 
@@ -872,8 +873,8 @@ build_database (const char *path,
         goto out;
     }
 
-  update_range = g_strdup_printf ("UPDATE sscc_ranges SET next_ref = %" G_GUINT64_FORMAT
-                                  " WHERE id = %" G_GINT64_FORMAT ";"
+  update_range = g_strdup_printf ("UPDATE sscc_ranges SET next_ref = %" PRIu64
+                                  " WHERE id = %" PRId64 ";"
                                   "PRAGMA journal_mode = WAL;",
                                   b.next_ref, b.range_id);
   ok = sql_ok (&b, sqlite3_exec (b.db, update_range, NULL, NULL, NULL), "sscc range");
@@ -965,7 +966,7 @@ bench_lookups (const char *dir,
   wal_text = format_size (wal_bytes);
 
   printf ("(b) lookups at scale\n");
-  printf ("  built %" G_GUINT64_FORMAT " units (%" G_GUINT64_FORMAT " cases, %" G_GUINT64_FORMAT
+  printf ("  built %" PRIu64 " units (%" PRIu64 " cases, %" PRIu64
           " pallets, with audit rows and events) in %.1f s: %.0f units/s\n",
           n_units, (n_units + 11) / 12, (n_units + 47) / 48, built / (double) G_USEC_PER_SEC,
           n_units / (built / (double) G_USEC_PER_SEC));
@@ -1001,7 +1002,7 @@ bench_lookups (const char *dir,
   g_clear_object (&line);
   agg_store_close (store);
   db_bytes = database_size (path, &wal_bytes);
-  printf ("(c) %.0f bytes/unit (database and WAL over %" G_GUINT64_FORMAT " units)\n",
+  printf ("(c) %.0f bytes/unit (database and WAL over %" PRIu64 " units)\n",
           (db_bytes + wal_bytes) / (double) n_units, n_units);
   return AGG_CLI_EXIT_OK;
 }

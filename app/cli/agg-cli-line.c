@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
@@ -855,7 +856,7 @@ print_item (JsonObject *item,
       printf ("%s%s %s  %s", indent, g_strcmp0 (kind, "pallet") == 0 ? _("pallet") : _("case"),
               shown (text_member (item, "sscc")), shown (text_member (item, "status")));
       if (json_object_has_member (item, "count"))
-        printf ("  %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
+        printf ("  %" PRId64 "/%" PRId64,
                 json_object_get_int_member (item, "count"),
                 json_object_get_int_member (item, "capacity"));
     }
@@ -920,7 +921,7 @@ print_record (const AggResult *result)
 
   printf ("%s %s", _("Status:"), shown (text_member (record, "status")));
   if (json_object_has_member (record, "count"))
-    printf ("  %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
+    printf ("  %" PRId64 "/%" PRId64,
             json_object_get_int_member (record, "count"),
             json_object_get_int_member (record, "capacity"));
   printf ("\n");

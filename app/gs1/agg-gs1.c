@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -212,12 +213,12 @@ agg_gs1_data_fail (AggGs1Data  *data,
     /* Translators: the first %s is a GS1 Application Identifier such as
      * 17, the number a byte offset in the scanned data, the last %s the
      * reason. */
-    g_set_error (error, AGG_GS1_ERROR, code, _("AI (%s) at offset %" G_GSSIZE_FORMAT ": %s"),
+    g_set_error (error, AGG_GS1_ERROR, code, _("AI (%s) at offset %zd: %s"),
                  data->error_ai, offset, detail);
   else if (data->error_ai[0] != '\0')
     g_set_error (error, AGG_GS1_ERROR, code, _("AI (%s): %s"), data->error_ai, detail);
   else if (offset >= 0)
-    g_set_error (error, AGG_GS1_ERROR, code, _("Offset %" G_GSSIZE_FORMAT ": %s"), offset, detail);
+    g_set_error (error, AGG_GS1_ERROR, code, _("Offset %zd: %s"), offset, detail);
   else
     g_set_error_literal (error, AGG_GS1_ERROR, code, detail);
 
@@ -1000,7 +1001,7 @@ agg_gs1_sscc_make (const char  *company_prefix,
 
   sscc[0] = '0' + extension;
   memcpy (sscc + 1, company_prefix, gcp_len);
-  g_snprintf (sscc + 1 + gcp_len, ref_digits + 1, "%0*" G_GUINT64_FORMAT,
+  g_snprintf (sscc + 1 + gcp_len, ref_digits + 1, "%0*" PRIu64,
               (int) ref_digits, serial_reference);
   sscc[17] = '0' + agg_gs1_check_digit (sscc, 18);
   sscc[18] = '\0';

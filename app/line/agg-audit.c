@@ -14,6 +14,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -268,9 +269,9 @@ agg_audit_append (AggStore            *store,
   /* User 0 is the station itself, which is no row of the users table. */
   has_user = actor != NULL && actor->user_id > 0;
 
-  g_snprintf (id_text, sizeof id_text, "%" G_GINT64_FORMAT, id);
+  g_snprintf (id_text, sizeof id_text, "%" PRId64, id);
   if (has_user)
-    g_snprintf (user_id_text, sizeof user_id_text, "%" G_GINT64_FORMAT, actor->user_id);
+    g_snprintf (user_id_text, sizeof user_id_text, "%" PRId64, actor->user_id);
 
   set_field (&fields, FIELD_ID, id_text);
   set_field (&fields, FIELD_AT, at);
@@ -377,8 +378,8 @@ agg_audit_verify (AggStore  *store,
       gint64 id = sqlite3_column_int64 (stmt, 0);
 
       n++;
-      g_snprintf (id_text, sizeof id_text, "%" G_GINT64_FORMAT, id);
-      g_snprintf (prev_id_text, sizeof prev_id_text, "%" G_GINT64_FORMAT, id - 1);
+      g_snprintf (id_text, sizeof id_text, "%" PRId64, id);
+      g_snprintf (prev_id_text, sizeof prev_id_text, "%" PRId64, id - 1);
 
       if (id != expected_id)
         {

@@ -10,6 +10,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <stdarg.h>
 #include <string.h>
@@ -170,9 +171,9 @@ check_range (Import      *import,
   if (value >= min && value <= max)
     return TRUE;
 
-  g_snprintf (value_text, sizeof value_text, "%" G_GINT64_FORMAT, value);
-  g_snprintf (min_text, sizeof min_text, "%" G_GINT64_FORMAT, min);
-  g_snprintf (max_text, sizeof max_text, "%" G_GINT64_FORMAT, max);
+  g_snprintf (value_text, sizeof value_text, "%" PRId64, value);
+  g_snprintf (min_text, sizeof min_text, "%" PRId64, min);
+  g_snprintf (max_text, sizeof max_text, "%" PRId64, max);
   return fail (import, error, AGG_LINE_ERROR_INVALID, field,
                /* Translators: three numbers. */
                _("%s is not between %s and %s"), value_text, min_text, max_text);
@@ -666,8 +667,8 @@ check_overlap (Import       *import,
       if (sscc_body (prefix, extension, first) > high || sscc_body (prefix, extension, last) < low)
         continue;
 
-      g_snprintf (first_text, sizeof first_text, "%" G_GINT64_FORMAT, first);
-      g_snprintf (last_text, sizeof last_text, "%" G_GINT64_FORMAT, last);
+      g_snprintf (first_text, sizeof first_text, "%" PRId64, first);
+      g_snprintf (last_text, sizeof last_text, "%" PRId64, last);
       fail (import, error, AGG_LINE_ERROR_INVALID, NULL,
             /* Translators: two serial references, a GS1 company prefix and
              * a digit. */

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -98,7 +99,7 @@ load_parent (AggStore  *store,
 
   if (parent == NULL && error != NULL && *error == NULL)
     g_set_error (error, AGG_STORE_ERROR, AGG_STORE_ERROR_FAILED,
-                 "container %" G_GINT64_FORMAT " is missing", parent_id);
+                 "container %" PRId64 " is missing", parent_id);
   return parent;
 }
 
@@ -413,7 +414,7 @@ unpack (AggJob  *job,
     return agg_result_new (AGG_OUTCOME_INVALID_STATE, _("%s is %s"), container->sscc,
                            container->status);
 
-  meaning = g_strdup_printf (_("Unpack %s: take out all %" G_GINT64_FORMAT
+  meaning = g_strdup_printf (_("Unpack %s: take out all %" PRId64
                                " items and void its SSCC"),
                              container->sscc, container->n_children);
   refusal = agg_job_check_signature (job, AGG_ROLE_SUPERVISOR, meaning, &signature, &signer,
@@ -421,7 +422,7 @@ unpack (AggJob  *job,
   if (refusal != NULL || signer == NULL)
     return refusal;
 
-  count = g_strdup_printf ("%" G_GINT64_FORMAT, container->n_children);
+  count = g_strdup_printf ("%" PRId64, container->n_children);
   g_ptr_array_add (epcs, agg_sscc_uri (container->sscc));
   if (!agg_audit_append (job->store, &job->actor, "container.unpack", container->sscc, count,
                          "0", job->request->reason, &signature, &audit_id, error) ||
@@ -705,7 +706,7 @@ void_or_reprint_label (AggJob   *job,
     return agg_result_new (AGG_OUTCOME_INVALID_STATE, _("Label %s is void"), container->sscc);
   if (!reprint && container->n_children > 0)
     return agg_result_new (AGG_OUTCOME_INVALID_STATE,
-                           _("%s still holds %" G_GINT64_FORMAT " items: unpack it first"),
+                           _("%s still holds %" PRId64 " items: unpack it first"),
                            container->sscc, container->n_children);
 
   meaning = reprint ? g_strdup_printf (_("Reprint label %s"), container->sscc)

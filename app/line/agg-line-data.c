@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 #include <time.h>
@@ -569,7 +570,7 @@ agg_container_close (AggStore            *store,
   g_autoptr(GPtrArray) epcs = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *now = agg_now_utc ();
   g_autofree char *parent = agg_sscc_uri (container->sscc);
-  g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, container->n_children);
+  g_autofree char *count = g_strdup_printf ("%" PRId64, container->n_children);
   sqlite3_stmt *stmt;
   gint64 audit_id;
 

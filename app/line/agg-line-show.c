@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -256,8 +257,8 @@ agg_line_handle_show (AggJob  *job,
         return NULL;
       json_object_set_array_member (record, "history", array);
       result = agg_result_new (AGG_OUTCOME_ACCEPTED,
-                               container->is_pallet ? _("Pallet %s: %s, %" G_GINT64_FORMAT " cases")
-                                                    : _("Case %s: %s, %" G_GINT64_FORMAT " units"),
+                               container->is_pallet ? _("Pallet %s: %s, %" PRId64 " cases")
+                                                    : _("Case %s: %s, %" PRId64 " units"),
                                container->sscc, container->status, container->n_children);
     }
   else

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -708,8 +709,8 @@ palletise (AggJob        *job,
     result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("Case %s on pallet — pallet %s complete"),
                              key, pallet->sscc);
   else
-    result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("Case %s on pallet %s: %" G_GINT64_FORMAT
-                                                     " / %" G_GINT64_FORMAT),
+    result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("Case %s on pallet %s: %" PRId64
+                                                     " / %" PRId64),
                              key, pallet->sscc, pallet->n_children, order->cases_per_pallet);
   json_object_set_object_member (result->details, "case", agg_container_to_json (job->store, item));
   json_object_set_object_member (result->details, "pallet",
@@ -877,7 +878,7 @@ scan_unit (AggJob            *job,
     result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("%s — case %s complete"), serial,
                              open_case->sscc);
   else
-    result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("%s — %" G_GINT64_FORMAT " / %" G_GINT64_FORMAT),
+    result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("%s — %" PRId64 " / %" PRId64),
                              serial, open_case->n_children, order->units_per_case);
 
   unit = json_object_new ();
@@ -1033,13 +1034,13 @@ handle_close (AggJob  *job,
       /* A partial case leaves the line only with a supervisor's signature. */
       if (reason == NULL || *reason == '\0')
         return agg_result_new (AGG_OUTCOME_NOT_PERMITTED,
-                               _("%s holds %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                               _("%s holds %" PRId64 " of %" PRId64
                                  ": a partial close needs a reason"),
                                container->sscc, container->n_children, capacity);
-      meaning = g_strdup_printf (pallet ? _("Approve partial pallet %s with %" G_GINT64_FORMAT
-                                            " of %" G_GINT64_FORMAT " cases")
-                                        : _("Approve partial case %s with %" G_GINT64_FORMAT
-                                            " of %" G_GINT64_FORMAT " units"),
+      meaning = g_strdup_printf (pallet ? _("Approve partial pallet %s with %" PRId64
+                                            " of %" PRId64 " cases")
+                                        : _("Approve partial case %s with %" PRId64
+                                            " of %" PRId64 " units"),
                                  container->sscc, container->n_children, capacity);
       result = agg_job_check_signature (job, AGG_ROLE_SUPERVISOR, meaning, &signature, &signer,
                                         error);
@@ -1218,8 +1219,8 @@ handle_reconcile (AggJob  *job,
   if (figures == NULL)
     return NULL;
 
-  result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("Order %s: %" G_GINT64_FORMAT " of %"
-                                                   G_GINT64_FORMAT " units packed"),
+  result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("Order %s: %" PRId64 " of %"
+                                                   PRId64 " units packed"),
                            order->id, json_object_get_int_member (figures, "aggregated"),
                            order->planned);
   json_object_set_object_member (result->details, "reconciliation", figures);
@@ -1255,7 +1256,7 @@ handle_close_order (AggJob  *job,
   if (open_containers > 0)
     {
       result = agg_result_new (AGG_OUTCOME_OPEN_CONTAINERS,
-                               _("Order %s still has %" G_GINT64_FORMAT
+                               _("Order %s still has %" PRId64
                                  " open cases or pallets: close or void them first"),
                                order->id, open_containers);
       json_object_set_object_member (result->details, "reconciliation",
@@ -1264,7 +1265,7 @@ handle_close_order (AggJob  *job,
     }
 
   meaning = g_strdup_printf (_("Approve the reconciliation of order %s and close it: %"
-                               G_GINT64_FORMAT " of %" G_GINT64_FORMAT " units packed"),
+                               PRId64 " of %" PRId64 " units packed"),
                              order->id, json_object_get_int_member (figures, "aggregated"),
                              order->planned);
   result = agg_job_check_signature (job, AGG_ROLE_SUPERVISOR, meaning, &signature, &signer,

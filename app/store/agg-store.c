@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -216,7 +217,7 @@ migrate (AggStore  *self,
         {
           g_set_error (error, AGG_STORE_ERROR, AGG_STORE_ERROR_NEWER_SCHEMA,
                        _("It was written by a newer version of Aggregation Station "
-                         "(schema %" G_GINT64_FORMAT ", this version knows up to %u). "
+                         "(schema %" PRId64 ", this version knows up to %u). "
                          "Update the station software."),
                        version, agg_store_n_migrations);
           return FALSE;
@@ -224,7 +225,7 @@ migrate (AggStore  *self,
       if (version < 0)
         {
           g_set_error (error, AGG_STORE_ERROR, AGG_STORE_ERROR_FAILED,
-                       _("Its schema version %" G_GINT64_FORMAT " is not one of "
+                       _("Its schema version %" PRId64 " is not one of "
                          "Aggregation Station's."),
                        version);
           return FALSE;
@@ -243,13 +244,13 @@ migrate (AggStore  *self,
           continue;
         }
 
-      set_version = g_strdup_printf ("PRAGMA user_version = %" G_GINT64_FORMAT, version + 1);
+      set_version = g_strdup_printf ("PRAGMA user_version = %" PRId64, version + 1);
       if (!agg_store_exec (self, agg_store_migrations[version], error) ||
           !agg_store_exec (self, set_version, error) ||
           !agg_store_exec (self, "COMMIT", error))
         {
           rollback (self);
-          g_prefix_error (error, _("Could not update it to schema %" G_GINT64_FORMAT ". "),
+          g_prefix_error (error, _("Could not update it to schema %" PRId64 ". "),
                           version + 1);
           return FALSE;
         }
@@ -324,7 +325,7 @@ open_db (AggStore  *self,
   if (value != 2)
     {
       g_set_error (error, AGG_STORE_ERROR, AGG_STORE_ERROR_FAILED,
-                   _("It does not sync every commit to disk (synchronous = %" G_GINT64_FORMAT ")."),
+                   _("It does not sync every commit to disk (synchronous = %" PRId64 ")."),
                    value);
       return NULL;
     }
