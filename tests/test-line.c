@@ -2729,6 +2729,42 @@ show (Fixture    *f,
   return simple (f, AGG_ACTION_SHOW, code);
 }
 
+/* The figures of the status page: readable without a session, and in
+ * step with what the line did. */
+static void
+test_status (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(AggResult) before = NULL;
+  g_autoptr(AggResult) after = NULL;
+  JsonObject *status;
+
+  before = simple (f, AGG_ACTION_STATUS, NULL);
+  assert_outcome (before, AGG_OUTCOME_ACCEPTED);
+  status = detail (before, "status");
+  g_assert_cmpint (json_object_get_int_member (status, "units_total"), ==, 0);
+  g_assert_true (json_object_get_null_member (status, "running_order"));
+  g_assert_cmpint (json_object_get_int_member (status, "database_bytes"), >, 0);
+
+  login_and_start (f);
+  for (guint i = 1; i <= UNITS_PER_CASE; i++)
+    {
+      g_autofree char *serial = g_strdup_printf ("S%02u", i);
+      g_autoptr(AggResult) result = scan_unit_ok (f, serial);
+    }
+
+  after = simple (f, AGG_ACTION_STATUS, NULL);
+  status = detail (after, "status");
+  g_assert_cmpint (json_object_get_int_member (status, "units_total"), ==, UNITS_PER_CASE);
+  g_assert_cmpstr (json_object_get_string_member (status, "running_order"), ==, ORDER);
+  /* The case's commissioning and its aggregation wait in the outbox. */
+  g_assert_cmpint (json_object_get_int_member (status, "events_pending"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (status, "events_pending"), ==,
+                   count_rows (f, "events"));
+  g_assert_cmpint (json_object_get_int_member (status, "sscc_remaining"), ==,
+                   json_object_get_int_member (detail (before, "status"), "sscc_remaining") - 1);
+}
+
 static void
 test_show (Fixture       *f,
            gconstpointer  data)
@@ -3008,6 +3044,7 @@ static const LineTest line_tests[] = {
   { "/line/schema/one-case-per-unit", test_schema_one_case_per_unit },
   { "/line/order/reconcile-and-close", test_reconcile_and_close },
   { "/line/show", test_show },
+  { "/line/status", test_status },
   { "/line/async", test_async },
 };
 

@@ -444,7 +444,10 @@ demo_tick (gpointer user_data)
   AggCasePage *self = user_data;
   AggRequest *request;
 
-  if (g_queue_get_length (&self->queue) >= DEMO_MAX_QUEUED)
+  /* Logged out, the page stays on screen while the window turns to the
+   * login page. */
+  if (g_queue_get_length (&self->queue) >= DEMO_MAX_QUEUED ||
+      agg_line_get_username (self->line) == NULL)
     return G_SOURCE_CONTINUE;
 
   request = agg_request_new (AGG_ACTION_SCAN);
@@ -1122,6 +1125,8 @@ follow_up (AggCasePage     *self,
           request->code = g_strdup (get_string (figures, "order"));
           enqueue (self, request, TRUE);
         }
+      else
+        demo_update (self);
     }
   else if (pending->request->action == AGG_ACTION_START_ORDER && agg_result_is_ok (result) &&
            g_strcmp0 (self->progress_order, self->order_id) != 0)

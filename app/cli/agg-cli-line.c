@@ -350,6 +350,8 @@ static const LineCommand line_commands[] = {
     "mode case|pallet" },
   { "show", KIND_REQUEST, AGG_ACTION_SHOW, 1, 0, { ARG_CODE }, 0,
     N_("show CODE") },
+  { "status", KIND_REQUEST, AGG_ACTION_STATUS, 0, 0, { 0 }, 0,
+    "status" },
   { "remove-unit", KIND_REQUEST, AGG_ACTION_REMOVE_UNIT, 2, 0, { ARG_CODE, ARG_REASON }, 0,
     N_("remove-unit CODE REASON") },
   { "replace-unit", KIND_REQUEST, AGG_ACTION_REPLACE_UNIT, 3, 0,

@@ -791,6 +791,7 @@ agg_line_handle_correction (AggJob  *job,
     case AGG_ACTION_RECONCILE:
     case AGG_ACTION_CLOSE_ORDER:
     case AGG_ACTION_SET_MODE:
+    case AGG_ACTION_STATUS:
     case AGG_N_ACTIONS:
     default:
       return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Not a correction"));

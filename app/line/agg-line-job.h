@@ -238,6 +238,8 @@ AggResult *agg_line_handle_correction (AggJob  *job,
                                        GError **error);
 AggResult *agg_line_handle_show       (AggJob  *job,
                                        GError **error);
+AggResult *agg_line_handle_status     (AggJob  *job,
+                                       GError **error);
 
 JsonObject *agg_container_to_json     (AggStore      *store,
                                        const AggContainer *container);

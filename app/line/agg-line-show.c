@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "agg-line-job.h"
@@ -266,5 +267,92 @@ agg_line_handle_show (AggJob  *job,
                            _("The code names neither a unit (01 + 21) nor a case (00)"));
 
   json_object_set_object_member (result->details, "record", g_steal_pointer (&record));
+  return result;
+}
+
+static gint64
+figure (AggStore    *store,
+        const char  *sql,
+        GError     **error)
+{
+  sqlite3_stmt *stmt = agg_store_prepare (store, sql, error);
+  gboolean found;
+  gint64 value;
+
+  if (stmt == NULL || !agg_store_step_row (store, stmt, &found, error))
+    return -1;
+  value = found ? sqlite3_column_int64 (stmt, 0) : 0;
+  sqlite3_reset (stmt);
+  return value;
+}
+
+static gint64
+file_size (const char *path)
+{
+  GStatBuf buf;
+
+  return g_stat (path, &buf) == 0 ? (gint64) buf.st_size : 0;
+}
+
+/* The station's figures, cheap even on a database of millions of units:
+ * row counts of the big tables are read from their largest id. */
+AggResult *
+agg_line_handle_status (AggJob  *job,
+                        GError **error)
+{
+  static const struct {
+    const char *name;
+    const char *sql;
+  } figures[] = {
+    { "events_pending", "SELECT count (*) FROM events WHERE status = 'pending'" },
+    { "events_exceptions", "SELECT count (*) FROM events WHERE status = 'exception'" },
+    { "events_total", "SELECT coalesce (max (id), 0) FROM events" },
+    { "units_total", "SELECT coalesce (max (id), 0) FROM units" },
+    { "containers_total", "SELECT coalesce (max (id), 0) FROM containers" },
+    { "audit_rows", "SELECT coalesce (max (id), 0) FROM audit" },
+    { "sscc_remaining", "SELECT coalesce (sum (last_ref - next_ref + 1), 0) FROM sscc_ranges" },
+  };
+  AggStore *store = job->store;
+  const char *path = agg_store_get_path (store);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autoptr(AggOrder) order = NULL;
+  g_autoptr(GError) local_error = NULL;
+  JsonObject *object = json_object_new ();
+  AggResult *result;
+
+  for (guint i = 0; i < G_N_ELEMENTS (figures); i++)
+    {
+      gint64 value = figure (store, figures[i].sql, error);
+
+      if (value < 0)
+        {
+          json_object_unref (object);
+          return NULL;
+        }
+      json_object_set_int_member (object, figures[i].name, value);
+    }
+
+  json_object_set_string_member (object, "database", path);
+  json_object_set_int_member (object, "database_bytes", file_size (path) + file_size (wal));
+
+  order = agg_order_load_running (store, &local_error);
+  if (local_error != NULL)
+    {
+      json_object_unref (object);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (order != NULL)
+    json_object_set_string_member (object, "running_order", order->id);
+  else
+    json_object_set_null_member (object, "running_order");
+
+  /* Readers, printers and the PLC report here once they are configured;
+   * this station has none yet. */
+  json_object_set_array_member (object, "devices", json_array_new ());
+
+  result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("%" PRId64 " events waiting to be sent"),
+                           json_object_get_int_member (object, "events_pending"));
+  json_object_set_object_member (result->details, "status", object);
   return result;
 }

@@ -66,6 +66,7 @@ static const char *const action_names[] = {
   [AGG_ACTION_RECONCILE] = "reconcile",
   [AGG_ACTION_CLOSE_ORDER] = "close-order",
   [AGG_ACTION_SET_MODE] = "mode",
+  [AGG_ACTION_STATUS] = "status",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (action_names) == AGG_N_ACTIONS);
 
@@ -1304,6 +1305,8 @@ dispatch (AggJob  *job,
     return handle_login (job, error);
   if (action == AGG_ACTION_SHOW)
     return agg_line_handle_show (job, error);
+  if (action == AGG_ACTION_STATUS)
+    return agg_line_handle_status (job, error);
   if (action == AGG_ACTION_SCAN && !job->logged_in)
     return handle_scan (job, error);
   if (!job->logged_in)
@@ -1343,6 +1346,7 @@ dispatch (AggJob  *job,
       return agg_line_handle_correction (job, error);
     case AGG_ACTION_LOGIN:
     case AGG_ACTION_SHOW:
+    case AGG_ACTION_STATUS:
     case AGG_N_ACTIONS:
     default:
       return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Unknown request"));
@@ -1497,6 +1501,12 @@ complete (AggLine   *self,
                          error ? error->message : _("unknown failure"));
 }
 
+static gboolean
+read_only (AggAction action)
+{
+  return action == AGG_ACTION_SHOW || action == AGG_ACTION_STATUS;
+}
+
 AggResult *
 agg_line_execute_sync (AggLine          *self,
                        const AggRequest *request)
@@ -1510,7 +1520,7 @@ agg_line_execute_sync (AggLine          *self,
   g_return_val_if_fail (request != NULL, NULL);
 
   state = job_state_new (self, request);
-  mode = request->action == AGG_ACTION_SHOW ? AGG_STORE_READ : AGG_STORE_WRITE;
+  mode = read_only (request->action) ? AGG_STORE_READ : AGG_STORE_WRITE;
   result = agg_store_run_sync_full (self->store, mode, run_job, state,
                                     (GDestroyNotify) agg_result_free, &error);
   result = complete (self, state, result, error);
@@ -1557,7 +1567,7 @@ agg_line_execute_async (AggLine             *self,
   g_task_set_task_data (task, state, (GDestroyNotify) job_state_free);
 
   agg_store_run_async (self->store,
-                       request->action == AGG_ACTION_SHOW ? AGG_STORE_READ : AGG_STORE_WRITE,
+                       read_only (request->action) ? AGG_STORE_READ : AGG_STORE_WRITE,
                        run_job, state, NULL, (GDestroyNotify) agg_result_free,
                        cancellable, execute_cb, task);
 }

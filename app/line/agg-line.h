@@ -94,6 +94,7 @@ typedef enum
   AGG_ACTION_RECONCILE,               /* code: order id (default: the running one) */
   AGG_ACTION_CLOSE_ORDER,             /* code: order id, reason */
   AGG_ACTION_SET_MODE,                /* code: "case" or "pallet" */
+  AGG_ACTION_STATUS,                  /* the station's figures: database, outbox, order */
   AGG_N_ACTIONS
 } AggAction;
 
