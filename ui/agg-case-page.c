@@ -344,7 +344,6 @@ update_view (AggCasePage *self)
       GtkLabel *slot = g_ptr_array_index (self->slots, i);
       gboolean filled = i < shown->count;
 
-      /* Empty places of a closed case stay empty: no number to fill. */
       if (filled && i >= first_known)
         gtk_label_set_text (slot, tail (g_ptr_array_index (shown->items,
                                                            shown->items->len - known
@@ -353,11 +352,13 @@ update_view (AggCasePage *self)
         {
           g_autofree char *position = g_strdup_printf ("%u", i + 1);
 
+          /* A place to fill shows its number; one of a closed case, none. */
           gtk_label_set_text (slot, filled || closed ? "" : position);
         }
       gtk_widget_set_css_classes (GTK_WIDGET (slot),
                                   (const char *[]) { "case-slot",
-                                                     filled ? "filled" : closed ? "unused" : "empty",
+                                                     filled ? "filled"
+                                                     : closed ? "unused" : "empty",
                                                      NULL });
       if (filled && i + 1 == shown->count)
         gtk_widget_add_css_class (GTK_WIDGET (slot), "last");
@@ -476,6 +477,7 @@ demo_update (AggCasePage *self)
 {
   gboolean run = self->demo && !self->demo_paused && self->order_running &&
                  gtk_widget_get_mapped (GTK_WIDGET (self));
+  /* Translators: the simulated scanner's speed, in scans per second. */
   g_autofree char *rate = g_strdup_printf (_("%.1f scans/s"), self->demo_rate);
 
   gtk_label_set_text (self->demo_rate_label, rate);
@@ -524,6 +526,9 @@ update_order_view (AggCasePage *self)
                         _("No work order is running: a supervisor starts one"));
   gtk_widget_set_visible (GTK_WIDGET (self->start_button), self->order_id != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.start-order", self->order_id != NULL);
+  /* Cases and pallets close within an order. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.close", self->order_running);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.partial-close", self->order_running);
 
   demo_update (self);
 }
@@ -544,12 +549,15 @@ set_order_id (AggCasePage *self,
 static void
 update_progress (AggCasePage *self)
 {
-  g_autofree char *text = g_strdup_printf (_("%u of %u units packed"), self->packed, self->planned);
+  /* Translators: units packed so far of those the order plans. */
+  g_autofree char *text = g_strdup_printf (ngettext ("%u of %u unit packed",
+                                                     "%u of %u units packed", self->planned),
+                                           self->packed, self->planned);
 
   gtk_label_set_text (self->progress_label, text);
   gtk_progress_bar_set_fraction (self->progress_bar,
-                                 self->planned > 0 ? MIN (1.0, (double) self->packed / self->planned)
-                                                   : 0.0);
+                                 self->planned > 0
+                                 ? MIN (1.0, (double) self->packed / self->planned) : 0.0);
 }
 
 static void
@@ -1142,6 +1150,9 @@ follow_up (AggCasePage     *self,
       request->code = g_strdup (DEMO_ORDER);
       enqueue (self, request, FALSE);
     }
+  else if (pending->request->action == AGG_ACTION_RECONCILE &&
+           result->outcome == AGG_OUTCOME_NO_RUNNING_ORDER)
+    show_banner (self, BANNER_NEUTRAL, _("Start a work order before scanning"), NULL);
 }
 
 static void
