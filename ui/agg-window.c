@@ -10,18 +10,24 @@
 #include "agg-case-page.h"
 #include "agg-login-page.h"
 #include "agg-scan-wedge.h"
+#include "agg-status-page.h"
+#include "agg-supervisor-page.h"
 #include "agg-window.h"
 
 struct _AggWindow
 {
   AdwApplicationWindow  parent_instance;
 
-  AdwWindowTitle       *window_title;
+  GtkStack             *title_stack;
+  GtkLabel             *user_label;
+  AdwViewStack         *view_stack;
   GtkButton            *logout_button;
   GtkStack             *stack;
   AdwStatusPage        *error_page;
   AggLoginPage         *login_page;
   AggCasePage          *case_page;
+  AggSupervisorPage    *supervisor_page;
+  AggStatusPage        *status_page;
 
   AggLine              *line;
   AggScanWedge         *wedge;
@@ -34,9 +40,22 @@ update_session (AggWindow *self)
 {
   const char *user = self->line ? agg_line_get_username (self->line) : NULL;
 
-  adw_window_title_set_subtitle (self->window_title, user ? user : "");
+  gtk_label_set_label (self->user_label, user ? user : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->user_label), user != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->logout_button), user != NULL);
+  gtk_stack_set_visible_child_name (self->title_stack, user ? "switcher" : "title");
   gtk_stack_set_visible_child_name (self->stack, user ? "station" : "login");
+
+  /* Every session starts on the line. */
+  if (user == NULL)
+    adw_view_stack_set_visible_child_name (self->view_stack, "line");
+}
+
+static void
+view_changed_cb (AggWindow *self)
+{
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "status") == 0)
+    agg_status_page_refresh (self->status_page);
 }
 
 static void
@@ -106,10 +125,13 @@ agg_window_scan (AggWindow  *self,
   if (self->line == NULL)
     return;
 
-  /* Whoever is logged in, the case station takes the scan; nobody logged
-   * in, it may be a badge. */
+  /* Nobody logged in, it may be a badge; on the supervisor's view it
+   * looks a code up; everywhere else it goes to the line. */
   if (agg_line_get_username (self->line) == NULL)
     agg_login_page_scan (self->login_page, data, len);
+  else if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack),
+                      "supervisor") == 0)
+    agg_supervisor_page_scan (self->supervisor_page, data, len);
   else
     agg_case_page_scan (self->case_page, data, len);
 }
@@ -131,6 +153,8 @@ agg_window_set_line (AggWindow    *self,
   g_set_object (&self->line, line);
   agg_login_page_set_line (self->login_page, line);
   agg_case_page_set_line (self->case_page, line);
+  agg_supervisor_page_set_line (self->supervisor_page, line);
+  agg_status_page_set_line (self->status_page, line);
   agg_line_list_users_async (line, NULL, list_users_cb, g_object_ref (self));
   update_session (self);
 }
@@ -157,16 +181,23 @@ agg_window_class_init (AggWindowClass *klass)
 
   g_type_ensure (AGG_TYPE_LOGIN_PAGE);
   g_type_ensure (AGG_TYPE_CASE_PAGE);
+  g_type_ensure (AGG_TYPE_SUPERVISOR_PAGE);
+  g_type_ensure (AGG_TYPE_STATUS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/aggstation/Station/agg-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, AggWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, title_stack);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, user_label);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, logout_button);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, login_page);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, case_page);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, supervisor_page);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, status_page);
   gtk_widget_class_bind_template_callback (widget_class, logged_in_cb);
+  gtk_widget_class_bind_template_callback (widget_class, view_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.logout", NULL, logout_action);
 }
