@@ -522,6 +522,35 @@ test_wrong_lot (Fixture       *f,
   assert_controls_named (f);
 }
 
+/* A partial case leaves the line only with a supervisor's signature,
+ * asked for by the shared signature dialog. */
+static void
+test_partial_close (Fixture       *f,
+                    gconstpointer  data)
+{
+  log_in_and_start (f);
+  for (guint i = 1; i <= 5; i++)
+    scan_unit (f, LOT, i);
+  wait_until (count (f) == 5 && answered (f, "ACCEPTED"));
+
+  g_assert_true (gtk_widget_activate_action (case_page (f), "case.partial-close", "s",
+                                             "End of lot"));
+  wait_until (answered (f, "SIGNATURE_REQUIRED"));
+  g_assert_cmpint (agg_test_db_int (f->station.db,
+                                    "SELECT count (*) FROM containers WHERE status = 'closed'",
+                                    NULL), ==, 0);
+
+  g_assert_true (gtk_widget_activate_action (case_page (f), "case.sign", "(ss)",
+                                             "supervisor", "2222"));
+  wait_until (answered (f, "ACCEPTED"));
+  g_assert_cmpint (agg_test_db_int (f->station.db,
+                                    "SELECT count (*) FROM containers WHERE status = 'closed'"
+                                    " AND partial_reason = 'End of lot'", NULL), ==, 1);
+  g_assert_cmpint (agg_test_db_int (f->station.db,
+                                    "SELECT count (*) FROM audit WHERE action = 'case.close'"
+                                    " AND signer = 'supervisor'", NULL), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -546,6 +575,8 @@ main (int    argc,
               fixture_set_up, test_full_case, fixture_tear_down);
   g_test_add ("/ui/station/wrong-lot", Fixture, NULL,
               fixture_set_up, test_wrong_lot, fixture_tear_down);
+  g_test_add ("/ui/station/partial-close", Fixture, NULL,
+              fixture_set_up, test_partial_close, fixture_tear_down);
 
   return g_test_run ();
 }

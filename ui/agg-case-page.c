@@ -17,7 +17,9 @@
 #include "agg-application.h"
 #include "agg-case-page.h"
 #include "agg-demo.h"
-#include "agg-line-private.h"
+#include "agg-dialog.h"
+#include "agg-format.h"
+#include "agg-signature-dialog.h"
 
 #define HISTORY_LENGTH  10
 #define DEMO_ORDER      "WO-DEMO-1"
@@ -152,40 +154,6 @@ static void enqueue (AggCasePage *self,
                      gboolean     quiet);
 
 /* Formatting */
-
-/* "(00) 0 0950 6000 0000 0001 9": the extension and check digits apart,
- * the rest in fours, as people read long numbers aloud. */
-static char *
-format_sscc (const char *sscc)
-{
-  if (sscc == NULL || strlen (sscc) != 18)
-    return g_strdup (sscc ? sscc : "");
-  return g_strdup_printf ("(00) %.1s %.4s %.4s %.4s %.4s %.1s",
-                          sscc, sscc + 1, sscc + 5, sscc + 9, sscc + 13, sscc + 17);
-}
-
-/* GS1 dates are YYMMDD, with day 00 for the end of the month. */
-static char *
-format_expiry (const char *yymmdd)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  int this_year = g_date_time_get_year (now);
-  int year;
-
-  if (yymmdd == NULL || strlen (yymmdd) != 6 || strspn (yymmdd, "0123456789") != 6)
-    return g_strdup (yymmdd ? yymmdd : "");
-
-  /* GS1's sliding century: up to 49 years back, 50 ahead. */
-  year = this_year - this_year % 100 + (yymmdd[0] - '0') * 10 + (yymmdd[1] - '0');
-  if (year - this_year > 50)
-    year -= 100;
-  else if (this_year - year > 49)
-    year += 100;
-
-  if (strcmp (yymmdd + 4, "00") == 0)
-    return g_strdup_printf ("%04d-%.2s", year, yymmdd + 2);
-  return g_strdup_printf ("%04d-%.2s-%.2s", year, yymmdd + 2, yymmdd + 4);
-}
 
 /* A scan as a person can read it, whatever bytes the reader sent. */
 static char *
@@ -333,7 +301,7 @@ update_view (AggCasePage *self)
   guint known = MIN (shown->items->len, shown->count);
   guint first_known = shown->count - known;
   g_autofree char *counter = NULL;
-  g_autofree char *sscc = format_sscc (shown->sscc);
+  g_autofree char *sscc = agg_format_sscc (shown->sscc);
   const char *state;
 
   if (shown->capacity != self->slots->len)
@@ -565,7 +533,7 @@ set_order (AggCasePage *self,
            JsonObject  *order)
 {
   const char *id = get_string (order, "id");
-  g_autofree char *expiry = format_expiry (get_string (order, "expiry"));
+  g_autofree char *expiry = agg_format_expiry (get_string (order, "expiry"));
 
   if (g_strcmp0 (id, self->order_id) != 0)
     {
@@ -745,38 +713,6 @@ forget_signature (AggCasePage *self)
 }
 
 static void
-forget_dialog (AggCasePage *self)
-{
-  if (self->dialog == NULL)
-    return;
-
-  g_object_remove_weak_pointer (G_OBJECT (self->dialog), (gpointer *) &self->dialog);
-  self->dialog = NULL;
-}
-
-/* One question at a time; and none left behind for the window to tear
- * down with the page. */
-static void
-close_dialog (AggCasePage *self)
-{
-  GtkWindow *dialog = self->dialog;
-
-  forget_dialog (self);
-  if (dialog != NULL)
-    gtk_window_destroy (dialog);
-}
-
-static void
-show_dialog (AggCasePage *self,
-             GtkWidget   *dialog)
-{
-  close_dialog (self);
-  self->dialog = GTK_WINDOW (dialog);
-  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->dialog);
-  gtk_window_present (self->dialog);
-}
-
-static void
 reason_response_cb (AdwMessageDialog *dialog,
                     const char       *response,
                     AggCasePage      *self)
@@ -784,7 +720,7 @@ reason_response_cb (AdwMessageDialog *dialog,
   guint64 i;
 
   /* Answered: it is closing already. */
-  forget_dialog (self);
+  agg_dialog_forget (&self->dialog);
   if (g_ascii_string_to_unsigned (response, 10, 0, G_N_ELEMENTS (reasons) - 1, &i, NULL))
     gtk_widget_activate_action (GTK_WIDGET (self), "case.partial-close", "s", _(reasons[i]));
 }
@@ -808,251 +744,26 @@ choose_reason (AggCasePage *self)
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   gtk_widget_add_css_class (dialog, "touch-dialog");
   g_signal_connect_object (dialog, "response", G_CALLBACK (reason_response_cb), self, 0);
-  show_dialog (self, dialog);
-}
-
-typedef struct
-{
-  AggCasePage      *self;
-  AdwMessageDialog *dialog;
-  GtkEditable      *pin;
-  char             *signer;
-  char             *meaning;
-  char             *problem;
-} Signing;
-
-static void
-signing_free (Signing *signing)
-{
-  g_object_unref (signing->self);
-  g_free (signing->signer);
-  g_free (signing->meaning);
-  g_free (signing->problem);
-  g_free (signing);
+  agg_dialog_show (&self->dialog, dialog);
 }
 
 static void
-update_sign_enabled (Signing *signing)
+sign_response_cb (AggSignatureDialog *dialog,
+                  const char         *response,
+                  AggCasePage        *self)
 {
-  adw_message_dialog_set_response_enabled (signing->dialog, "sign",
-                                           signing->signer != NULL &&
-                                           *gtk_editable_get_text (signing->pin) != '\0');
-}
-
-static void
-signer_toggled_cb (GtkToggleButton *button,
-                   Signing         *signing)
-{
-  if (!gtk_toggle_button_get_active (button))
-    return;
-  g_free (signing->signer);
-  signing->signer = g_strdup (g_object_get_data (G_OBJECT (button), "username"));
-  update_sign_enabled (signing);
-}
-
-static void
-key_clicked_cb (GtkButton *button,
-                Signing   *signing)
-{
-  const char *key = g_object_get_data (G_OBJECT (button), "key");
-  const char *pin = gtk_editable_get_text (signing->pin);
-  g_autofree char *text = NULL;
-
-  if (strcmp (key, "clear") == 0)
-    text = g_strdup ("");
-  else if (strcmp (key, "back") == 0)
-    text = g_strndup (pin, *pin ? strlen (pin) - 1 : 0);
-  else
-    text = g_strconcat (pin, key, NULL);
-  gtk_editable_set_text (signing->pin, text);
-}
-
-static void
-sign_response_cb (AdwMessageDialog *dialog,
-                  const char       *response,
-                  Signing          *signing)
-{
-  AggCasePage *self = signing->self;
-
   /* Answered: it is closing already. */
-  forget_dialog (self);
+  agg_dialog_forget (&self->dialog);
   if (strcmp (response, "sign") == 0)
     {
-      gtk_widget_activate_action (GTK_WIDGET (self), "case.sign", "(ss)", signing->signer,
-                                  gtk_editable_get_text (signing->pin));
+      gtk_widget_activate_action (GTK_WIDGET (self), "case.sign", "(ss)",
+                                  agg_signature_dialog_get_signer (dialog),
+                                  agg_signature_dialog_get_pin (dialog));
       return;
     }
 
   forget_signature (self);
   show_banner (self, BANNER_NEUTRAL, _("Not closed: no signature"), NULL);
-}
-
-static GtkWidget *
-keypad_new (Signing *signing)
-{
-  static const char *const keys[] = { "1", "2", "3", "4", "5", "6", "7", "8", "9",
-                                      "clear", "0", "back" };
-  GtkWidget *grid = gtk_grid_new ();
-
-  gtk_grid_set_row_spacing (GTK_GRID (grid), 8);
-  gtk_grid_set_column_spacing (GTK_GRID (grid), 8);
-  gtk_widget_set_halign (grid, GTK_ALIGN_CENTER);
-
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    {
-      GtkWidget *button;
-
-      if (strcmp (keys[i], "clear") == 0)
-        button = gtk_button_new_with_label (_("Clear"));
-      else if (strcmp (keys[i], "back") == 0)
-        {
-          button = gtk_button_new_from_icon_name ("edit-clear-symbolic");
-          gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                          _("Delete the last digit"), -1);
-        }
-      else
-        button = gtk_button_new_with_label (keys[i]);
-
-      gtk_widget_add_css_class (button, "keypad");
-      gtk_widget_set_focusable (button, FALSE);
-      g_object_set_data (G_OBJECT (button), "key", (gpointer) keys[i]);
-      g_signal_connect (button, "clicked", G_CALLBACK (key_clicked_cb), signing);
-      gtk_grid_attach (GTK_GRID (grid), button, i % 3, i / 3, 1, 1);
-    }
-  return grid;
-}
-
-static void
-present_signature (Signing   *signing,
-                   GPtrArray *signers)
-{
-  AggCasePage *self = signing->self;
-  GtkWidget *dialog;
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
-  GtkWidget *choices = gtk_flow_box_new ();
-  GtkWidget *heading = gtk_label_new (_("Who signs?"));
-  GtkWidget *entry = gtk_password_entry_new ();
-  GtkToggleButton *group = NULL;
-
-  dialog = adw_message_dialog_new (parent_window (self), _("Supervisor signature"),
-                                   signing->meaning);
-  signing->dialog = ADW_MESSAGE_DIALOG (dialog);
-  g_object_set_data_full (G_OBJECT (dialog), "signing", signing, (GDestroyNotify) signing_free);
-
-  gtk_widget_add_css_class (heading, "heading");
-  gtk_box_append (GTK_BOX (box), heading);
-
-  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (choices), GTK_SELECTION_NONE);
-  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (choices), TRUE);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (choices), 3);
-  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (choices), 8);
-  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (choices), 8);
-  for (guint i = 0; signers != NULL && i < signers->len; i++)
-    {
-      const AggUser *user = g_ptr_array_index (signers, i);
-      GtkWidget *button = gtk_toggle_button_new_with_label (user->full_name);
-
-      gtk_widget_add_css_class (button, "touch");
-      g_object_set_data_full (G_OBJECT (button), "username", g_strdup (user->username), g_free);
-      g_signal_connect (button, "toggled", G_CALLBACK (signer_toggled_cb), signing);
-      if (group != NULL)
-        gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (button), group);
-      else
-        group = GTK_TOGGLE_BUTTON (button);
-      gtk_flow_box_append (GTK_FLOW_BOX (choices), button);
-    }
-  if (signers == NULL || signers->len == 0)
-    {
-      GtkWidget *none = gtk_label_new (_("Nobody at this station may sign this"));
-
-      gtk_widget_add_css_class (none, "error");
-      gtk_box_append (GTK_BOX (box), none);
-    }
-  gtk_box_append (GTK_BOX (box), choices);
-
-  /* Typed on the keypad only: GTK 4.8's password entry crashes when its
-   * window closes while it holds the focus. */
-  signing->pin = GTK_EDITABLE (entry);
-  gtk_widget_set_can_focus (entry, FALSE);
-  gtk_editable_set_editable (signing->pin, FALSE);
-  g_object_set (entry, "placeholder-text", _("PIN"), NULL);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("PIN of the signer"), -1);
-  g_signal_connect_swapped (entry, "changed", G_CALLBACK (update_sign_enabled), signing);
-  gtk_widget_add_css_class (entry, "pin-entry");
-  gtk_box_append (GTK_BOX (box), entry);
-
-  if (signing->problem != NULL)
-    {
-      GtkWidget *problem = gtk_label_new (signing->problem);
-
-      gtk_label_set_wrap (GTK_LABEL (problem), TRUE);
-      gtk_widget_add_css_class (problem, "error");
-      gtk_widget_add_css_class (problem, "heading");
-      gtk_box_append (GTK_BOX (box), problem);
-    }
-
-  gtk_box_append (GTK_BOX (box), keypad_new (signing));
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
-
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "sign", _("_Sign"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "sign",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "sign");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  gtk_widget_add_css_class (dialog, "touch-dialog");
-  g_signal_connect (dialog, "response", G_CALLBACK (sign_response_cb), signing);
-
-  /* One possible signer: chosen already. */
-  if (signers != NULL && signers->len == 1)
-    gtk_toggle_button_set_active (group, TRUE);
-  update_sign_enabled (signing);
-
-  show_dialog (self, dialog);
-}
-
-/* Who may sign: active, unlocked users of at least the role asked for. */
-static gpointer
-list_signers_job (AggStore  *store,
-                  sqlite3   *db,
-                  gpointer   user_data,
-                  GError   **error)
-{
-  AggRole role = GPOINTER_TO_INT (user_data);
-  g_autoptr(GPtrArray) users = agg_user_list (store, error);
-
-  if (users == NULL)
-    return NULL;
-  for (guint i = users->len; i-- > 0;)
-    {
-      const AggUser *user = g_ptr_array_index (users, i);
-
-      if (!user->active || user->locked || user->role < role)
-        g_ptr_array_remove_index (users, i);
-    }
-  return g_steal_pointer (&users);
-}
-
-static void
-list_signers_cb (GObject      *source,
-                 GAsyncResult *res,
-                 gpointer      user_data)
-{
-  Signing *signing = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) signers = agg_store_run_finish (AGG_STORE (source), res, &error);
-
-  if (g_cancellable_is_cancelled (signing->self->cancellable))
-    {
-      signing_free (signing);
-      return;
-    }
-  if (signers == NULL && signing->problem == NULL)
-    signing->problem = g_strdup (error->message);
-  present_signature (signing, signers);
 }
 
 /* @request was refused with @result for want of a signature. */
@@ -1061,11 +772,12 @@ need_signature (AggCasePage      *self,
                 const AggRequest *request,
                 const AggResult  *result)
 {
+  const char *meaning = get_string (result->details, "meaning");
   const char *role = get_string (result->details, "role");
 
   forget_signature (self);
   self->to_sign = agg_request_copy (request);
-  self->sign_meaning = g_strdup (get_string (result->details, "meaning"));
+  self->sign_meaning = g_strdup (meaning ? meaning : result->message);
   self->sign_role = AGG_ROLE_SUPERVISOR;
   if (role != NULL)
     agg_role_from_string (role, &self->sign_role);
@@ -1076,16 +788,11 @@ static void
 ask_signature (AggCasePage *self,
                const char  *problem)
 {
-  Signing *signing = g_new0 (Signing, 1);
+  GtkWidget *dialog = agg_signature_dialog_new (parent_window (self), self->line,
+                                                self->sign_meaning, self->sign_role, problem);
 
-  signing->self = g_object_ref (self);
-  signing->meaning = g_strdup (self->sign_meaning);
-  signing->problem = g_strdup (problem);
-
-  agg_store_run_async (agg_line_get_store (self->line), AGG_STORE_READ, list_signers_job,
-                       GINT_TO_POINTER (self->sign_role), NULL,
-                       (GDestroyNotify) g_ptr_array_unref,
-                       self->cancellable, list_signers_cb, signing);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (sign_response_cb), self, 0);
+  agg_dialog_show (&self->dialog, dialog);
 }
 
 /* The engine's answers */
@@ -1245,7 +952,7 @@ handle_result (AggCasePage     *self,
     }
 
   if (item != NULL)
-    title = pallet != NULL ? format_sscc (item) : g_strdup (item);
+    title = pallet != NULL ? agg_format_sscc (item) : g_strdup (item);
 
   /* Something went in: what it was, big, and where its container stands. */
   if (ok && title != NULL && container != NULL)
@@ -1432,7 +1139,7 @@ sign_action (GtkWidget  *widget,
   if (self->to_sign == NULL)
     return;
 
-  close_dialog (self);
+  agg_dialog_close (&self->dialog);
   request = agg_request_copy (self->to_sign);
   g_free (request->signer);
   g_free (request->signer_pin);
@@ -1599,7 +1306,7 @@ agg_case_page_dispose (GObject *object)
   AggCasePage *self = AGG_CASE_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
-  close_dialog (self);
+  agg_dialog_close (&self->dialog);
   g_clear_handle_id (&self->demo_source, g_source_remove);
   g_queue_clear_full (&self->queue, (GDestroyNotify) pending_free);
   g_clear_object (&self->line);

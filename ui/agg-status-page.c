@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "agg-dialog.h"
 #include "agg-signature-dialog.h"
 #include "agg-status-page.h"
 
@@ -563,37 +564,6 @@ forget_signature (AggStatusPage *self)
 }
 
 static void
-forget_dialog (AggStatusPage *self)
-{
-  if (self->dialog == NULL)
-    return;
-
-  g_object_remove_weak_pointer (G_OBJECT (self->dialog), (gpointer *) &self->dialog);
-  self->dialog = NULL;
-}
-
-static void
-close_dialog (AggStatusPage *self)
-{
-  GtkWindow *dialog = self->dialog;
-
-  forget_dialog (self);
-  if (dialog != NULL)
-    gtk_window_destroy (dialog);
-}
-
-static void
-show_dialog (AggStatusPage *self,
-             GtkWidget     *dialog)
-{
-  close_dialog (self);
-  gtk_widget_add_css_class (dialog, "touch-dialog");
-  self->dialog = GTK_WINDOW (dialog);
-  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->dialog);
-  gtk_window_present (self->dialog);
-}
-
-static void
 reason_response_cb (AdwMessageDialog *dialog,
                     const char       *response,
                     AggStatusPage    *self)
@@ -601,7 +571,7 @@ reason_response_cb (AdwMessageDialog *dialog,
   guint64 i;
 
   /* Answered: it is closing already. */
-  forget_dialog (self);
+  agg_dialog_forget (&self->dialog);
   if (g_ascii_string_to_unsigned (response, 10, 0, G_N_ELEMENTS (reasons) - 1, &i, NULL))
     gtk_widget_activate_action (GTK_WIDGET (self), "status.close-order", "s", _(reasons[i]));
 }
@@ -623,8 +593,9 @@ choose_reason (AggStatusPage *self)
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), id, _(reasons[i]));
     }
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_widget_add_css_class (dialog, "touch-dialog");
   g_signal_connect_object (dialog, "response", G_CALLBACK (reason_response_cb), self, 0);
-  show_dialog (self, dialog);
+  agg_dialog_show (&self->dialog, dialog);
 }
 
 static void
@@ -650,8 +621,9 @@ show_open_containers (AggStatusPage   *self,
   gtk_widget_add_css_class (label, "warning");
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), label);
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-  g_signal_connect_swapped (dialog, "response", G_CALLBACK (forget_dialog), self);
-  show_dialog (self, dialog);
+  gtk_widget_add_css_class (dialog, "touch-dialog");
+  g_signal_connect_swapped (dialog, "response", G_CALLBACK (agg_dialog_forget), &self->dialog);
+  agg_dialog_show (&self->dialog, dialog);
 }
 
 /* The signature */
@@ -664,7 +636,7 @@ sign_response_cb (AggSignatureDialog *dialog,
   AggRequest *request;
 
   /* Answered: it is closing already. */
-  forget_dialog (self);
+  agg_dialog_forget (&self->dialog);
   if (strcmp (response, "sign") != 0 || self->to_sign == NULL)
     {
       forget_signature (self);
@@ -689,7 +661,7 @@ ask_signature (AggStatusPage *self,
                                                 self->sign_meaning, self->sign_role, problem);
 
   g_signal_connect_object (dialog, "response", G_CALLBACK (sign_response_cb), self, 0);
-  show_dialog (self, dialog);
+  agg_dialog_show (&self->dialog, dialog);
 }
 
 /* Suspending and closing */
@@ -826,7 +798,7 @@ agg_status_page_unmap (GtkWidget *widget)
 
   /* Logged out or gone to another page: no question is left open on a
    * page nobody sees. */
-  close_dialog (self);
+  agg_dialog_close (&self->dialog);
   forget_signature (self);
   update_timer (self);
 }
@@ -867,7 +839,7 @@ agg_status_page_dispose (GObject *object)
   AggStatusPage *self = AGG_STATUS_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
-  close_dialog (self);
+  agg_dialog_close (&self->dialog);
   g_clear_handle_id (&self->timer, g_source_remove);
   g_clear_object (&self->line);
   gtk_widget_dispose_template (GTK_WIDGET (self), AGG_TYPE_STATUS_PAGE);

@@ -16,6 +16,8 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "agg-dialog.h"
+#include "agg-format.h"
 #include "agg-gs1.h"
 #include "agg-signature-dialog.h"
 #include "agg-supervisor-page.h"
@@ -196,16 +198,6 @@ static void forget_correction (AggSupervisorPage *self);
 
 /* Formatting */
 
-/* "(00) 0 0950 6000 0000 0001 9": as the case page shows SSCCs. */
-static char *
-format_sscc (const char *sscc)
-{
-  if (sscc == NULL || strlen (sscc) != 18)
-    return g_strdup (sscc ? sscc : "");
-  return g_strdup_printf ("(00) %.1s %.4s %.4s %.4s %.4s %.1s",
-                          sscc, sscc + 1, sscc + 5, sscc + 9, sscc + 13, sscc + 17);
-}
-
 /* A unit's code in the bracketed GS1 form, which the engine reads back. */
 static char *
 unit_code (const char *gtin,
@@ -264,22 +256,10 @@ readable_code (const char *data)
   gtin = agg_gs1_data_lookup (gs1, "01");
   serial = agg_gs1_data_lookup (gs1, "21");
   if (sscc != NULL)
-    return format_sscc (sscc);
+    return agg_format_sscc (sscc);
   if (gtin != NULL && serial != NULL)
     return g_strdup_printf ("(01) %s (21) %s", gtin, serial);
   return readable (data);
-}
-
-/* GS1 dates are YYMMDD, with day 00 for the end of the month.  What is
- * packed on the line expires this century. */
-static char *
-format_expiry (const char *yymmdd)
-{
-  if (yymmdd == NULL || strlen (yymmdd) != 6)
-    return g_strdup (yymmdd);
-  if (strcmp (yymmdd + 4, "00") == 0)
-    return g_strdup_printf ("20%.2s-%.2s", yymmdd, yymmdd + 2);
-  return g_strdup_printf ("20%.2s-%.2s-%.2s", yymmdd, yymmdd + 2, yymmdd + 4);
 }
 
 /* An audit time, in the station's time as it was then. */
@@ -617,14 +597,14 @@ append_item (AggSupervisorPage *self,
 
   if (is_unit)
     {
-      g_autofree char *expiry = format_expiry (get_string (item, "expiry"));
+      g_autofree char *expiry = agg_format_expiry (get_string (item, "expiry"));
 
       title = g_strdup (get_string (item, "serial"));
       subtitle = g_strdup_printf (_("Lot %s · Expiry %s"), get_string (item, "lot"), expiry);
     }
   else
     {
-      title = format_sscc (get_string (item, "sscc"));
+      title = agg_format_sscc (get_string (item, "sscc"));
       subtitle = g_strdup_printf (_("%u of %u units"), get_uint (item, "count"),
                                   get_uint (item, "capacity"));
     }
@@ -685,7 +665,7 @@ format_value (const char *value)
   if (value == NULL)
     return g_strdup ("—");
   if (strlen (value) == 18 && strspn (value, "0123456789") == 18)
-    return format_sscc (value);
+    return agg_format_sscc (value);
   return g_strdup (status_words (value));
 }
 
@@ -781,7 +761,7 @@ show_parents (AggSupervisorPage *self,
     {
       JsonObject *parent = json_array_get_object_element (parents, i);
       const char *kind = get_string (parent, "kind");
-      g_autofree char *sscc = format_sscc (get_string (parent, "sscc"));
+      g_autofree char *sscc = agg_format_sscc (get_string (parent, "sscc"));
       g_autofree char *label = g_strdup_printf ("%s %s", kind_words (kind), sscc);
       GtkWidget *button = gtk_button_new ();
       GtkWidget *content = adw_button_content_new ();
@@ -840,14 +820,14 @@ show_header (AggSupervisorPage *self,
         append_detail (details, g_strdup_printf (_("Lot %s"), lot));
       if (expiry != NULL)
         {
-          g_autofree char *date = format_expiry (expiry);
+          g_autofree char *date = agg_format_expiry (expiry);
 
           append_detail (details, g_strdup_printf (_("Expiry %s"), date));
         }
     }
   else
     {
-      code = format_sscc (get_string (record, "sscc"));
+      code = agg_format_sscc (get_string (record, "sscc"));
       append_detail (details,
                      g_strdup_printf (g_strcmp0 (kind, "pallet") == 0 ? _("%u of %u cases")
                                                                       : _("%u of %u units"),
@@ -1009,38 +989,6 @@ lookup (AggSupervisorPage *self,
   agg_line_execute_async (self->line, request, self->cancellable, lookup_cb, data);
 }
 
-/* Dialogs: one at a time, none left behind */
-
-static void
-forget_dialog (AggSupervisorPage *self)
-{
-  if (self->dialog == NULL)
-    return;
-
-  g_object_remove_weak_pointer (G_OBJECT (self->dialog), (gpointer *) &self->dialog);
-  self->dialog = NULL;
-}
-
-static void
-close_dialog (AggSupervisorPage *self)
-{
-  GtkWindow *dialog = self->dialog;
-
-  forget_dialog (self);
-  if (dialog != NULL)
-    gtk_window_destroy (dialog);
-}
-
-static void
-show_dialog (AggSupervisorPage *self,
-             GtkWidget         *dialog)
-{
-  close_dialog (self);
-  self->dialog = GTK_WINDOW (dialog);
-  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->dialog);
-  gtk_window_present (self->dialog);
-}
-
 /* Corrections: reason, signature, the engine's answer */
 
 static void
@@ -1143,7 +1091,7 @@ sign_response_cb (AdwMessageDialog  *dialog,
   /* Answered once: it is closing already. */
   if (self->dialog != GTK_WINDOW (dialog))
     return;
-  forget_dialog (self);
+  agg_dialog_forget (&self->dialog);
 
   if (strcmp (response, "sign") == 0 && self->correction != NULL)
     {
@@ -1164,7 +1112,7 @@ ask_signature (AggSupervisorPage *self,
                                                 self->sign_meaning, self->sign_role, problem);
 
   g_signal_connect_object (dialog, "response", G_CALLBACK (sign_response_cb), self, 0);
-  show_dialog (self, dialog);
+  agg_dialog_show (&self->dialog, dialog);
 }
 
 /* What the reason dialog collects. */
@@ -1224,7 +1172,7 @@ reason_response_cb (AdwMessageDialog  *dialog,
 
   if (self->dialog != GTK_WINDOW (dialog))
     return;
-  forget_dialog (self);
+  agg_dialog_forget (&self->dialog);
 
   reason = reasoning_text (reasoning);
   if (strcmp (response, "continue") != 0 || *reason == '\0' || self->correction == NULL)
@@ -1346,7 +1294,7 @@ choose_reason (AggSupervisorPage *self)
   g_signal_connect_object (dialog, "response", G_CALLBACK (reason_response_cb), self, 0);
   update_continue (reasoning);
 
-  show_dialog (self, dialog);
+  agg_dialog_show (&self->dialog, dialog);
 }
 
 /* A code typed or scanned: the second code a correction waits for, or
@@ -1475,7 +1423,7 @@ agg_supervisor_page_unmap (GtkWidget *widget)
 
   /* Left, e.g. by a logout: no question stays open, no correction half
    * made.  One already with the engine gets its answer. */
-  close_dialog (self);
+  agg_dialog_close (&self->dialog);
   if (!self->correcting && self->correction != NULL)
     forget_correction (self);
 }
@@ -1516,7 +1464,7 @@ agg_supervisor_page_dispose (GObject *object)
   AggSupervisorPage *self = AGG_SUPERVISOR_PAGE (object);
 
   g_cancellable_cancel (self->cancellable);
-  close_dialog (self);
+  agg_dialog_close (&self->dialog);
   g_clear_object (&self->line);
   gtk_widget_dispose_template (GTK_WIDGET (self), AGG_TYPE_SUPERVISOR_PAGE);
 
