@@ -551,6 +551,20 @@ test_partial_close (Fixture       *f,
                                     " AND signer = 'supervisor'", NULL), ==, 1);
 }
 
+/* Nobody touches the screen for the idle time: back to the login page,
+ * and the automatic logout is on the record. */
+static void
+test_idle_logout (Fixture       *f,
+                  gconstpointer  data)
+{
+  log_in_and_start (f);
+  agg_line_set_idle_timeout (f->line, 1);
+  wait_until (agg_line_get_username (f->line) == NULL && gtk_widget_get_mapped (login_page (f)));
+  g_assert_cmpint (agg_test_db_int (f->station.db,
+                                    "SELECT count (*) FROM audit WHERE action = 'session.timeout'",
+                                    NULL), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -577,6 +591,8 @@ main (int    argc,
               fixture_set_up, test_wrong_lot, fixture_tear_down);
   g_test_add ("/ui/station/partial-close", Fixture, NULL,
               fixture_set_up, test_partial_close, fixture_tear_down);
+  g_test_add ("/ui/station/idle-logout", Fixture, NULL,
+              fixture_set_up, test_idle_logout, fixture_tear_down);
 
   return g_test_run ();
 }

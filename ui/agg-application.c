@@ -23,7 +23,6 @@ struct _AggApplication
   AggStore       *store;
   AggLine        *line;
   GError         *open_error;
-  gboolean        opening;
 };
 
 G_DEFINE_FINAL_TYPE (AggApplication, agg_application, ADW_TYPE_APPLICATION)
@@ -47,6 +46,7 @@ open_store_thread (GTask        *task,
   AggApplication *self = source;
   g_autoptr(GError) error = NULL;
   g_autoptr(AggStore) store = NULL;
+  g_autoptr(AggLine) line = NULL;
 
   /* The demo starts from a fresh line every time. */
   if (self->demo)
@@ -73,7 +73,14 @@ open_store_thread (GTask        *task,
       return;
     }
 
-  g_task_return_pointer (task, g_steal_pointer (&store), g_object_unref);
+  line = agg_line_new (store);
+  if (!agg_line_load_settings_sync (line, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&line), g_object_unref);
 }
 
 static void
@@ -83,16 +90,15 @@ open_store_cb (GObject      *source,
 {
   AggApplication *self = AGG_APPLICATION (source);
   g_autoptr(GError) error = NULL;
-  AggStore *store = g_task_propagate_pointer (G_TASK (result), &error);
+  AggLine *line = g_task_propagate_pointer (G_TASK (result), &error);
   GtkWindow *window;
 
-  self->opening = FALSE;
-  if (store == NULL)
+  if (line == NULL)
     self->open_error = g_steal_pointer (&error);
   else
     {
-      self->store = store;
-      self->line = agg_line_new (store);
+      self->line = line;
+      self->store = g_object_ref (agg_line_get_store (line));
     }
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
@@ -138,7 +144,6 @@ agg_application_startup (GApplication *app)
                                  : agg_store_default_path ();
     }
 
-  self->opening = TRUE;
   g_application_hold (app);
   task = g_task_new (self, NULL, open_store_cb, NULL);
   g_task_run_in_thread (task, open_store_thread);

@@ -31,6 +31,9 @@ struct _AggWindow
 
   AggLine              *line;
   AggScanWedge         *wedge;
+  GSettings            *settings;
+  gint64                last_input;
+  guint                 idle_check_id;
 };
 
 G_DEFINE_FINAL_TYPE (AggWindow, agg_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -159,10 +162,74 @@ agg_window_set_line (AggWindow    *self,
   update_session (self);
 }
 
+/* An operator who walks away is logged out after the station's idle
+ * time, even when nothing else happens on the line. */
+static gboolean
+idle_check_cb (gpointer user_data)
+{
+  AggWindow *self = user_data;
+  guint timeout;
+
+  if (self->line == NULL || agg_line_get_username (self->line) == NULL)
+    return G_SOURCE_CONTINUE;
+
+  timeout = agg_line_get_idle_timeout (self->line);
+  if (timeout > 0 && g_get_monotonic_time () - self->last_input > (gint64) timeout * G_USEC_PER_SEC)
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.logout", NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+input_key_cb (AggWindow *self)
+{
+  self->last_input = g_get_monotonic_time ();
+  return GDK_EVENT_PROPAGATE;
+}
+
+static void
+input_pressed_cb (AggWindow *self)
+{
+  self->last_input = g_get_monotonic_time ();
+}
+
+static void
+gs_substitute_changed_cb (AggWindow  *self,
+                          const char *key,
+                          GSettings  *settings)
+{
+  g_autofree char *substitute = g_settings_get_string (settings, "gs-substitute");
+
+  agg_scan_wedge_set_gs_substitute (self->wedge,
+                                    *substitute ? g_utf8_get_char (substitute) : 0);
+}
+
+/* The UI's own preferences, when their schema is installed (it is not
+ * when a test builds the window alone). */
+static void
+bind_settings (AggWindow *self)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+
+  if (source == NULL || (schema = g_settings_schema_source_lookup (source, APP_ID, TRUE)) == NULL)
+    return;
+
+  self->settings = g_settings_new_full (schema, NULL, NULL);
+  g_settings_bind (self->settings, "demo-rate", self->case_page, "demo-rate",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "sound", self->case_page, "sound", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_swapped (self->settings, "changed::gs-substitute",
+                            G_CALLBACK (gs_substitute_changed_cb), self);
+  gs_substitute_changed_cb (self, "gs-substitute", self->settings);
+}
+
 static void
 agg_window_dispose (GObject *object)
 {
   AggWindow *self = AGG_WINDOW (object);
+
+  g_clear_handle_id (&self->idle_check_id, g_source_remove);
+  g_clear_object (&self->settings);
 
   g_clear_object (&self->wedge);
   g_clear_object (&self->line);
@@ -205,10 +272,27 @@ agg_window_class_init (AggWindowClass *klass)
 static void
 agg_window_init (AggWindow *self)
 {
+  GtkEventController *key;
+  GtkGesture *click;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->wedge = agg_scan_wedge_new (GTK_WIDGET (self));
   g_signal_connect_swapped (self->wedge, "scanned", G_CALLBACK (scanned_cb), self);
+  bind_settings (self);
+
+  /* Any touch or key counts as presence. */
+  key = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (key, GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (key, "key-pressed", G_CALLBACK (input_key_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), key);
+  click = gtk_gesture_click_new ();
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+  g_signal_connect_swapped (click, "pressed", G_CALLBACK (input_pressed_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+  self->last_input = g_get_monotonic_time ();
+  self->idle_check_id = g_timeout_add_seconds (1, idle_check_cb, self);
 }
 
 AggWindow *

@@ -744,18 +744,6 @@ print_run_help (void)
           _("Test aid: limit the database to N pages, so that a full disk can be tried out"));
 }
 
-static gpointer
-read_idle_timeout (AggStore  *store,
-                   sqlite3   *db,
-                   gpointer   user_data,
-                   GError   **error)
-{
-  gint64 *seconds = user_data;
-
-  *seconds = agg_settings_get_int (store, "idle_timeout", *seconds);
-  return NULL;
-}
-
 int
 agg_cli_run (int    argc,
              char **argv)
@@ -765,7 +753,6 @@ agg_cli_run (int    argc,
   g_autoptr(GError) error = NULL;
   Station station = { NULL, NULL };
   guint64 max_pages = 0;
-  gint64 idle_timeout = -1;
 
   for (int i = 1; i < argc; i++)
     {
@@ -793,14 +780,9 @@ agg_cli_run (int    argc,
   if (max_pages > 0 && !agg_store_set_max_pages (store, max_pages, &error))
     return agg_cli_failure ("%s", error->message);
 
-  agg_store_run_sync (store, AGG_STORE_READ, read_idle_timeout, &idle_timeout, &error);
-  if (error != NULL)
-    return agg_cli_failure ("%s", error->message);
-
   line = agg_line_new (store);
-  /* Without the setting, the engine's own default stands. */
-  if (idle_timeout >= 0)
-    agg_line_set_idle_timeout (line, MIN (idle_timeout, G_MAXUINT));
+  if (!agg_line_load_settings_sync (line, &error))
+    return agg_cli_failure ("%s", error->message);
 
   station.line = line;
   serve (&station);

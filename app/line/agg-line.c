@@ -312,6 +312,48 @@ agg_line_set_idle_timeout (AggLine *self,
   self->idle_timeout = seconds;
 }
 
+guint
+agg_line_get_idle_timeout (AggLine *self)
+{
+  g_return_val_if_fail (AGG_IS_LINE (self), 0);
+  return self->idle_timeout;
+}
+
+static gpointer
+read_idle_timeout (AggStore  *store,
+                   sqlite3   *db,
+                   gpointer   user_data,
+                   GError   **error)
+{
+  gint64 *seconds = user_data;
+
+  *seconds = agg_settings_get_int (store, "idle_timeout", *seconds);
+  return NULL;
+}
+
+gboolean
+agg_line_load_settings_sync (AggLine  *self,
+                             GError  **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gint64 idle_timeout = -1;
+
+  g_return_val_if_fail (AGG_IS_LINE (self), FALSE);
+
+  agg_store_run_sync (self->store, AGG_STORE_READ, read_idle_timeout, &idle_timeout,
+                      &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  /* Without the setting, the engine's own default stands. */
+  if (idle_timeout >= 0)
+    self->idle_timeout = MIN (idle_timeout, G_MAXUINT);
+  return TRUE;
+}
+
 static gboolean
 role_at_least (AggRole role,
                AggRole minimum)

@@ -158,6 +158,11 @@ gboolean    agg_line_get_role       (AggLine             *line,
                                      AggRole             *role);
 void        agg_line_set_idle_timeout (AggLine           *line,
                                        guint              seconds);
+guint       agg_line_get_idle_timeout (AggLine           *line);
+/* Reads the station's settings that shape the session (idle_timeout).
+ * Blocks: call it from non-UI code, before the line is used. */
+gboolean    agg_line_load_settings_sync (AggLine         *line,
+                                         GError         **error);
 
 /* Runs one request.  Refusals are outcomes, not errors; the result is
  * NULL only for programming errors.  Store failures (disk full, …) give
