@@ -3000,6 +3000,382 @@ test_async (Fixture       *f,
   g_assert_cmpint (count_rows (f, "rejects"), ==, 1);
 }
 
+/* Administration */
+
+static AggRequest *
+admin_request (AggAction   action,
+               const char *user,
+               const char *code,
+               const char *code2,
+               const char *pin)
+{
+  AggRequest *request = agg_request_new (action);
+
+  request->user = g_strdup (user);
+  request->code = g_strdup (code);
+  request->code2 = g_strdup (code2);
+  request->pin = g_strdup (pin);
+  return request;
+}
+
+static AggResult *
+admin (Fixture    *f,
+       AggAction   action,
+       const char *user,
+       const char *code,
+       const char *code2,
+       const char *pin)
+{
+  g_autoptr(AggRequest) request = admin_request (action, user, code, code2, pin);
+
+  return execute (f, request);
+}
+
+/* Refused with @outcome, with nothing written: no user, setting or audit
+ * row changes. */
+static void
+admin_refused (Fixture    *f,
+               AggOutcome  outcome,
+               AggAction   action,
+               const char *user,
+               const char *code,
+               const char *code2,
+               const char *pin)
+{
+  g_autofree char *users = db_text (f, "SELECT group_concat (username || active || locked"
+                                       " || pin_hash) FROM users", NULL);
+  g_autofree char *settings = db_text (f, "SELECT group_concat (key || value) FROM settings",
+                                       NULL);
+  gint64 n_audit = count_rows (f, "audit");
+  g_autoptr(AggResult) result = admin (f, action, user, code, code2, pin);
+
+  assert_outcome (result, outcome);
+  assert_text (db_text (f, "SELECT group_concat (username || active || locked || pin_hash)"
+                           " FROM users", NULL), users);
+  assert_text (db_text (f, "SELECT group_concat (key || value) FROM settings", NULL), settings);
+  g_assert_cmpint (count_rows (f, "audit"), ==, n_audit);
+}
+
+/* No column of the audit trail holds @pin. */
+static void
+assert_pin_not_audited (Fixture    *f,
+                        const char *pin)
+{
+  g_assert_cmpint (db_int (f,
+                           "SELECT count (*) FROM audit WHERE instr (ifnull (object, '') || '|'"
+                           " || ifnull (old_value, '') || '|' || ifnull (new_value, '') || '|'"
+                           " || ifnull (reason, ''), ?) > 0", pin, NULL), ==, 0);
+}
+
+static const char admin_import_json[] =
+  "{ \"products\": [ { \"gtin\": \"09506000134376\", \"description\": \"Admin drops\","
+  "    \"units_per_case\": 6, \"cases_per_pallet\": 2 } ] }";
+
+static void
+test_admin_permissions (Fixture       *f,
+                        gconstpointer  data)
+{
+  static const AggAction admin_only[] = {
+    AGG_ACTION_USER_ADD, AGG_ACTION_USER_SET_PIN, AGG_ACTION_USER_SET_ACTIVE,
+    AGG_ACTION_IMPORT, AGG_ACTION_GET_SETTINGS, AGG_ACTION_SET_SETTING,
+  };
+  g_autoptr(AggResult) result = NULL;
+  JsonArray *users;
+
+  for (guint i = 0; i < G_N_ELEMENTS (admin_only); i++)
+    {
+      g_autoptr(AggResult) refused = admin (f, admin_only[i], "operator", "0", "x", "1234");
+
+      assert_outcome (refused, AGG_OUTCOME_NOT_LOGGED_IN);
+    }
+
+  login_ok (f, "operator", "1111");
+  admin_refused (f, AGG_OUTCOME_NOT_PERMITTED, AGG_ACTION_USER_ADD, "jdoe", "Jane Doe",
+                 "operator", "4321");
+  admin_refused (f, AGG_OUTCOME_NOT_PERMITTED, AGG_ACTION_USER_SET_PIN, "operator", NULL, NULL,
+                 "4321");
+  admin_refused (f, AGG_OUTCOME_NOT_PERMITTED, AGG_ACTION_USER_SET_ACTIVE, "supervisor", "0",
+                 NULL, NULL);
+  admin_refused (f, AGG_OUTCOME_NOT_PERMITTED, AGG_ACTION_GET_SETTINGS, NULL, NULL, NULL, NULL);
+  admin_refused (f, AGG_OUTCOME_NOT_PERMITTED, AGG_ACTION_SET_SETTING, NULL, "idle_timeout",
+                 "3600", NULL);
+  {
+    g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_IMPORT);
+    g_autoptr(AggResult) refused = NULL;
+
+    request->data = g_strdup (admin_import_json);
+    request->data_len = strlen (admin_import_json);
+    refused = execute (f, request);
+    assert_outcome (refused, AGG_OUTCOME_NOT_PERMITTED);
+    g_assert_cmpint (db_int (f, "SELECT count (*) FROM products WHERE gtin = ?", OTHER_GTIN,
+                             NULL), ==, 0);
+  }
+
+  /* Anyone may see who works here, but not the badges that log them in. */
+  result = admin (f, AGG_ACTION_LIST_USERS, NULL, NULL, NULL, NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  users = json_object_get_array_member (result->details, "users");
+  g_assert_cmpuint (json_array_get_length (users), ==, 3);
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    g_assert_true (json_object_get_null_member (json_array_get_object_element (users, i),
+                                                "badge"));
+}
+
+static void
+test_admin_user_add (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(AggRequest) request = NULL;
+  g_autoptr(AuditRow) row = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *described;
+
+  login_ok (f, "admin", "3333");
+  request = admin_request (AGG_ACTION_USER_ADD, "jdoe", "  Jane Doe ", "supervisor", "975310");
+  request->data = g_strdup ("BADGE-JDOE");
+  request->data_len = strlen (request->data);
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+
+  assert_text (db_text (f, "SELECT full_name || '|' || role || '|' || badge || '|' || active"
+                           " FROM users WHERE username = 'jdoe'", NULL),
+               "Jane Doe|supervisor|BADGE-JDOE|1");
+  row = audit_find (f, "user.add", "jdoe");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (row->username, ==, "admin");
+  g_assert_null (row->old_value);
+  g_assert_true (json_parser_load_from_data (parser, row->new_value, -1, NULL));
+  described = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (described, "full_name"), ==, "Jane Doe");
+  g_assert_cmpstr (json_object_get_string_member (described, "role"), ==, "supervisor");
+  assert_pin_not_audited (f, "975310");
+
+  /* The list shows the newcomer, with the badge for the admin. */
+  g_clear_pointer (&result, agg_result_free);
+  result = admin (f, AGG_ACTION_LIST_USERS, NULL, NULL, NULL, NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  {
+    JsonArray *users = json_object_get_array_member (result->details, "users");
+    JsonObject *jdoe = NULL;
+
+    for (guint i = 0; i < json_array_get_length (users); i++)
+      if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (users, i),
+                                                    "username"), "jdoe") == 0)
+        jdoe = json_array_get_object_element (users, i);
+    g_assert_nonnull (jdoe);
+    g_assert_cmpstr (json_object_get_string_member (jdoe, "full_name"), ==, "Jane Doe");
+    g_assert_cmpstr (json_object_get_string_member (jdoe, "role"), ==, "supervisor");
+    g_assert_true (json_object_get_boolean_member (jdoe, "active"));
+    g_assert_false (json_object_get_boolean_member (jdoe, "locked"));
+    g_assert_cmpstr (json_object_get_string_member (jdoe, "badge"), ==, "BADGE-JDOE");
+  }
+
+  /* Refusals carry the reason, and write nothing. */
+  admin_refused (f, AGG_OUTCOME_INVALID_STATE, AGG_ACTION_USER_ADD, "jdoe", "Jane Again",
+                 "operator", "4321");
+  admin_refused (f, AGG_OUTCOME_BAD_REQUEST, AGG_ACTION_USER_ADD, "ann", "Ann", "boss", "4321");
+  admin_refused (f, AGG_OUTCOME_BAD_REQUEST, AGG_ACTION_USER_ADD, "ann", "Ann", "operator",
+                 "12");
+  admin_refused (f, AGG_OUTCOME_BAD_REQUEST, AGG_ACTION_USER_ADD, "Ann Smith", "Ann",
+                 "operator", "4321");
+  admin_refused (f, AGG_OUTCOME_BAD_REQUEST, AGG_ACTION_USER_ADD, "ann", " ", "operator",
+                 "4321");
+  admin_refused (f, AGG_OUTCOME_BAD_REQUEST, AGG_ACTION_USER_ADD, "ann", "Ann", "operator",
+                 NULL);
+
+  /* The new account works. */
+  simple_ok (f, AGG_ACTION_LOGOUT, NULL);
+  login_ok (f, "jdoe", "975310");
+}
+
+static void
+test_admin_user_pin (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(AuditRow) row = NULL;
+
+  /* The operator locks the account out with wrong PINs. */
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(AggResult) wrong = login (f, "operator", "0000");
+
+      g_assert_cmpint (wrong->outcome, !=, AGG_OUTCOME_ACCEPTED);
+    }
+  g_assert_cmpint (db_int (f, "SELECT locked FROM users WHERE username = 'operator'", NULL),
+                   ==, 1);
+
+  login_ok (f, "admin", "3333");
+  result = admin (f, AGG_ACTION_USER_SET_PIN, "operator", NULL, NULL, "864213");
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  row = audit_find (f, "user.pin-reset", "operator");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (row->username, ==, "admin");
+  g_assert_cmpstr (row->old_value, ==, "locked");
+  g_assert_cmpstr (row->new_value, ==, "unlocked");
+  assert_pin_not_audited (f, "864213");
+
+  admin_refused (f, AGG_OUTCOME_NOT_FOUND, AGG_ACTION_USER_SET_PIN, "nobody", NULL, NULL, "4321");
+  admin_refused (f, AGG_OUTCOME_BAD_REQUEST, AGG_ACTION_USER_SET_PIN, "operator", NULL, NULL,
+                 "12ab");
+  admin_refused (f, AGG_OUTCOME_BAD_REQUEST, AGG_ACTION_USER_SET_PIN, "operator", NULL, NULL,
+                 NULL);
+
+  simple_ok (f, AGG_ACTION_LOGOUT, NULL);
+  login_ok (f, "operator", "864213");
+}
+
+static void
+test_admin_user_active (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(AuditRow) row = NULL;
+
+  login_ok (f, "admin", "3333");
+  result = admin (f, AGG_ACTION_USER_SET_ACTIVE, "operator", "0", NULL, NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpint (db_int (f, "SELECT active FROM users WHERE username = 'operator'", NULL),
+                   ==, 0);
+  row = audit_find (f, "user.disable", "operator");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (row->username, ==, "admin");
+  g_assert_cmpstr (row->old_value, ==, "active");
+  g_assert_cmpstr (row->new_value, ==, "inactive");
+
+  admin_refused (f, AGG_OUTCOME_INVALID_STATE, AGG_ACTION_USER_SET_ACTIVE, "admin", "0", NULL,
+                 NULL);
+  admin_refused (f, AGG_OUTCOME_NOT_FOUND, AGG_ACTION_USER_SET_ACTIVE, "nobody", "0", NULL, NULL);
+  admin_refused (f, AGG_OUTCOME_BAD_REQUEST, AGG_ACTION_USER_SET_ACTIVE, "operator", "yes", NULL,
+                 NULL);
+
+  simple_ok (f, AGG_ACTION_LOGOUT, NULL);
+  g_clear_pointer (&result, agg_result_free);
+  result = login (f, "operator", "1111");
+  assert_outcome (result, AGG_OUTCOME_NOT_PERMITTED);
+
+  login_ok (f, "admin", "3333");
+  g_clear_pointer (&result, agg_result_free);
+  result = admin (f, AGG_ACTION_USER_SET_ACTIVE, "operator", "1", NULL, NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_clear_pointer (&row, audit_row_free);
+  row = audit_find (f, "user.enable", "operator");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (row->old_value, ==, "inactive");
+  g_assert_cmpstr (row->new_value, ==, "active");
+}
+
+static void
+test_admin_import (Fixture       *f,
+                   gconstpointer  data)
+{
+  static const char bad[] = "{ \"products\": [ { \"gtin\": \"09506000134370\" } ] }";
+  g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_IMPORT);
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(AuditRow) row = NULL;
+  gint64 n_audit;
+
+  login_ok (f, "admin", "3333");
+  request->data = g_strdup (admin_import_json);
+  request->data_len = strlen (admin_import_json);
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpint (json_object_get_int_member (result->details, "imported"), ==, 1);
+  assert_text (db_text (f, "SELECT description FROM products WHERE gtin = ?", OTHER_GTIN, NULL),
+               "Admin drops");
+  row = audit_find (f, "product.import", OTHER_GTIN);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (row->username, ==, "admin");
+  g_assert_nonnull (row->new_value);
+
+  /* A bad file is refused with where it is wrong, and nothing written. */
+  n_audit = count_rows (f, "audit");
+  g_free (request->data);
+  request->data = g_strdup (bad);
+  request->data_len = strlen (bad);
+  g_clear_pointer (&result, agg_result_free);
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_BAD_REQUEST);
+  g_assert_cmpint (count_rows (f, "audit"), ==, n_audit);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM products WHERE gtin = '09506000134370'",
+                           NULL), ==, 0);
+
+  g_clear_pointer (&request->data, g_free);
+  request->data_len = 0;
+  g_clear_pointer (&result, agg_result_free);
+  result = execute (f, request);
+  assert_outcome (result, AGG_OUTCOME_BAD_REQUEST);
+}
+
+static void
+test_admin_settings (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const struct {
+    const char *key;
+    const char *value;
+  } refused[] = {
+    { "gln", "9506000000009" },         /* wrong check digit */
+    { "gln", "950600000000" },          /* 12 digits */
+    { "gln", "95060000000O8" },
+    { "gln_extension", "way too long for an extension" },
+    { "gln_extension", "tab\there" },
+    { "utc_offset", "+1:00" },
+    { "utc_offset", "CET" },
+    { "lockout_attempts", "0" },
+    { "idle_timeout", "0" },
+    { "idle_timeout", "10" },
+    { "idle_timeout", "-600" },
+    { "idle_timeout", "ten" },
+    { "auto_close", "2" },
+    { "station_name", "  " },
+    { "pin_pepper", "x" },              /* no such setting */
+  };
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(AuditRow) row = NULL;
+  JsonObject *settings;
+
+  login_ok (f, "admin", "3333");
+  result = admin (f, AGG_ACTION_GET_SETTINGS, NULL, NULL, NULL, NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  settings = detail (result, "settings");
+  g_assert_cmpstr (json_object_get_string_member (settings, "station_name"), ==, "Demo line 1");
+  g_assert_cmpstr (json_object_get_string_member (settings, "idle_timeout"), ==, "900");
+  g_assert_cmpstr (json_object_get_string_member (settings, "gln"), ==, "9506000000008");
+  g_assert_true (json_object_get_null_member (settings, "utc_offset"));
+
+  g_clear_pointer (&result, agg_result_free);
+  result = admin (f, AGG_ACTION_SET_SETTING, NULL, "idle_timeout", "600", NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  row = audit_find (f, "setting.change", "idle_timeout");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (row->username, ==, "admin");
+  g_assert_cmpstr (row->old_value, ==, "900");
+  g_assert_cmpstr (row->new_value, ==, "600");
+  /* The session follows the new timeout at once. */
+  g_assert_cmpuint (agg_line_get_idle_timeout (f->line), ==, 600);
+
+  g_clear_pointer (&result, agg_result_free);
+  result = admin (f, AGG_ACTION_SET_SETTING, NULL, "gln", "4012345000009", NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_clear_pointer (&result, agg_result_free);
+  result = admin (f, AGG_ACTION_SET_SETTING, NULL, "utc_offset", "+01:00", NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_clear_pointer (&row, audit_row_free);
+  row = audit_find (f, "setting.change", "utc_offset");
+  g_assert_nonnull (row);
+  g_assert_null (row->old_value);
+  g_assert_cmpstr (row->new_value, ==, "+01:00");
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    admin_refused (f, AGG_OUTCOME_BAD_REQUEST, AGG_ACTION_SET_SETTING, NULL, refused[i].key,
+                   refused[i].value, NULL);
+  admin_refused (f, AGG_OUTCOME_BAD_REQUEST, AGG_ACTION_SET_SETTING, NULL, "gln", NULL, NULL);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM settings WHERE key = 'pin_pepper'", NULL),
+                   ==, 0);
+}
+
 typedef void (*LineTestFunc) (Fixture       *f,
                               gconstpointer  data);
 
@@ -3046,6 +3422,12 @@ static const LineTest line_tests[] = {
   { "/line/show", test_show },
   { "/line/status", test_status },
   { "/line/async", test_async },
+  { "/line/admin/permissions", test_admin_permissions },
+  { "/line/admin/user-add", test_admin_user_add },
+  { "/line/admin/user-pin", test_admin_user_pin },
+  { "/line/admin/user-active", test_admin_user_active },
+  { "/line/admin/import", test_admin_import },
+  { "/line/admin/settings", test_admin_settings },
 };
 
 /* Each test runs in a process of its own, so that one failure does not

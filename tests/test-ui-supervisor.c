@@ -16,7 +16,7 @@
 
 #include "agg-signature-dialog.h"
 #include "agg-supervisor-page.h"
-#include "agg-test-utils.h"
+#include "agg-test-ui.h"
 
 /* The demo line: see agg_import_demo(). */
 #define GTIN           "09506000134352"
@@ -25,8 +25,6 @@
 #define ORDER          "WO-DEMO-1"
 #define UNITS_PER_CASE 12
 #define SIGNER_NAME    "Demo Supervisor"
-
-#define WAIT_SECONDS 5
 
 typedef struct
 {
@@ -37,134 +35,7 @@ typedef struct
   char           *sscc;               /* of the case the operator packed */
 } Fixture;
 
-/* Waiting */
-
-static gboolean
-tick_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop until @condition holds, or fails the test after
- * WAIT_SECONDS.  The tick wakes the loop up to look again. */
-#define wait_until(condition) \
-  G_STMT_START \
-    { \
-      gint64 deadline_ = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC; \
-      guint tick_ = g_timeout_add (10, tick_cb, NULL); \
-      while (!(condition) && g_get_monotonic_time () < deadline_) \
-        g_main_context_iteration (NULL, TRUE); \
-      g_source_remove (tick_); \
-      if (!(condition)) \
-        g_test_message ("still false after %d s", WAIT_SECONDS); \
-      g_assert_true (condition); \
-    } \
-  G_STMT_END
-
-static void
-painted_cb (GdkFrameClock *clock,
-            gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-/* Until a frame with everything asked so far is on the screen. */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gboolean painted = FALSE;
-  gulong id;
-
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (painted_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  wait_until (painted);
-  g_signal_handler_disconnect (clock, id);
-}
-
-/* Screenshots */
-
-/* What @window shows, if it has been drawn. */
-static GskRenderNode *
-render_window (GtkWidget *window)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot),
-                          gtk_widget_get_width (window), gtk_widget_get_height (window));
-  return gtk_snapshot_to_node (snapshot);
-}
-
-static void
-save_screenshot (GtkWidget  *window,
-                 const char *name)
-{
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (window));
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-
-  /* A dialog shares its parent's frame clock: the first frame may have
-   * drawn the parent alone. */
-  for (guint i = 0; node == NULL && i < 10; i++)
-    {
-      wait_for_frame (window);
-      node = render_window (window);
-    }
-  g_assert_nonnull (node);
-  g_assert_cmpint (gtk_widget_get_width (window), >, 0);
-  g_assert_cmpint (gtk_widget_get_height (window), >, 0);
-
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0,
-                                                              gtk_widget_get_width (window),
-                                                              gtk_widget_get_height (window)));
-  path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
 /* The widget tree */
-
-/* The text of every visible label under @widget, one per line. */
-static void
-append_text (GtkWidget *widget,
-             GString   *text)
-{
-  if (!gtk_widget_get_visible (widget))
-    return;
-  if (GTK_IS_LABEL (widget))
-    g_string_append_printf (text, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    append_text (child, text);
-}
-
-/* The first visible widget under @widget (itself included) of @type. */
-static GtkWidget *
-find_widget (GtkWidget *widget,
-             GType      type)
-{
-  if (!gtk_widget_get_visible (widget))
-    return NULL;
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 /* The first visible widget under @widget with @css_class. */
 static GtkWidget *
@@ -211,33 +82,9 @@ dup_text_of_class (GtkWidget  *widget,
                    const char *css_class)
 {
   GtkWidget *found = find_class (widget, css_class);
-  GString *text = g_string_new (NULL);
 
   g_assert_nonnull (found);
-  append_text (found, text);
-  return g_string_free (text, FALSE);
-}
-
-/* The first visible button under @widget that shows @label. */
-static GtkWidget *
-find_button (GtkWidget  *widget,
-             const char *label)
-{
-  if (!gtk_widget_get_visible (widget))
-    return NULL;
-  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_button (child, label);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return agg_test_dup_text (found);
 }
 
 /* A tap: only on what can be tapped. */
@@ -302,92 +149,7 @@ respond (GtkWidget  *dialog,
   const char *label = adw_message_dialog_get_response_label (ADW_MESSAGE_DIALOG (dialog),
                                                              response);
 
-  tap (find_button (dialog, label));
-}
-
-/* Accessible names, checked as test-ui-station checks them: the label
- * property, else that of the widget the control is labelled by. */
-
-static gboolean
-has_label (GtkWidget *widget)
-{
-  g_autofree char *differs = NULL;
-
-  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
-    return FALSE;
-  differs = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
-                                                GTK_ACCESSIBLE_PROPERTY_LABEL, "");
-  return differs != NULL;
-}
-
-static gboolean
-labelled_by_label (GtkWidget *widget,
-                   GtkWidget *root)
-{
-  g_autofree char *differs = NULL;
-
-  differs = gtk_test_accessible_check_relation (GTK_ACCESSIBLE (widget),
-                                                GTK_ACCESSIBLE_RELATION_LABELLED_BY,
-                                                root, NULL);
-  if (differs == NULL)
-    return has_label (root);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (labelled_by_label (widget, child))
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-is_control (GtkWidget *widget)
-{
-  return GTK_IS_BUTTON (widget) ||
-         GTK_IS_CHECK_BUTTON (widget) ||
-         GTK_IS_DROP_DOWN (widget) ||
-         GTK_IS_ENTRY (widget) ||
-         GTK_IS_MENU_BUTTON (widget) ||
-         GTK_IS_PASSWORD_ENTRY (widget) ||
-         GTK_IS_SCALE (widget) ||
-         GTK_IS_SEARCH_ENTRY (widget) ||
-         GTK_IS_SPIN_BUTTON (widget) ||
-         GTK_IS_SWITCH (widget);
-}
-
-static void
-collect_unnamed (GtkWidget *widget,
-                 GtkWidget *window,
-                 GString   *unnamed)
-{
-  if (!gtk_widget_get_visible (widget))
-    return;
-
-  if (is_control (widget))
-    {
-      if (!has_label (widget) &&
-          !(gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget),
-                                              GTK_ACCESSIBLE_RELATION_LABELLED_BY) &&
-            labelled_by_label (widget, window)))
-        g_string_append_printf (unnamed, "%s%s", unnamed->len > 0 ? ", " : "",
-                                G_OBJECT_TYPE_NAME (widget));
-      return;
-    }
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    collect_unnamed (child, window, unnamed);
-}
-
-static void
-assert_controls_named (GtkWidget *window)
-{
-  g_autoptr(GString) unnamed = g_string_new (NULL);
-
-  collect_unnamed (window, window, unnamed);
-  if (unnamed->len > 0)
-    g_error ("controls without an accessible name: %s", unnamed->str);
+  tap (agg_test_find_button (dialog, label));
 }
 
 /* The line */
@@ -481,7 +243,8 @@ show (Fixture    *f,
       const char *code)
 {
   g_assert_true (gtk_widget_activate_action (f->page, "supervisor.lookup", "s", code));
-  wait_until (has_string (f, "record-code", code) && has_string (f, "last-outcome", "ACCEPTED"));
+  agg_test_wait_until (has_string (f, "record-code", code) &&
+                       has_string (f, "last-outcome", "ACCEPTED"));
 }
 
 /* The row of the contents list for unit @serial. */
@@ -509,8 +272,8 @@ give_reason (const char *text)
   GtkWidget *dialog;
   char *reason;
 
-  wait_until ((dialog = reason_dialog ()) != NULL);
-  assert_controls_named (dialog);
+  agg_test_wait_until ((dialog = reason_dialog ()) != NULL);
+  agg_test_assert_controls_named (dialog);
 
   if (text != NULL)
     {
@@ -529,7 +292,7 @@ give_reason (const char *text)
     }
 
   respond (dialog, "continue");
-  wait_until (reason_dialog () == NULL);
+  agg_test_wait_until (reason_dialog () == NULL);
   return reason;
 }
 
@@ -538,13 +301,13 @@ static void
 sign (GtkWidget  *dialog,
       const char *pin)
 {
-  wait_until (find_button (dialog, SIGNER_NAME) != NULL);
-  tap (find_button (dialog, SIGNER_NAME));
+  agg_test_wait_until (agg_test_find_button (dialog, SIGNER_NAME) != NULL);
+  tap (agg_test_find_button (dialog, SIGNER_NAME));
   for (const char *p = pin; *p != '\0'; p++)
     {
       char digit[2] = { *p, '\0' };
 
-      tap (find_button (dialog, digit));
+      tap (agg_test_find_button (dialog, digit));
     }
   respond (dialog, "sign");
 }
@@ -555,9 +318,7 @@ static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
 {
-  agg_test_station_set_up (&f->station, data);
-  agg_test_load_demo (f->station.store);
-  f->line = agg_line_new (f->station.store);
+  f->line = agg_test_ui_set_up (&f->station, data);
   pack_a_case (f);
 
   f->window = GTK_WINDOW (adw_window_new ());
@@ -566,19 +327,15 @@ fixture_set_up (Fixture       *f,
   agg_supervisor_page_set_line (AGG_SUPERVISOR_PAGE (f->page), f->line);
   adw_window_set_content (ADW_WINDOW (f->window), f->page);
   gtk_window_present (f->window);
-  wait_until (gtk_widget_get_mapped (f->page));
+  agg_test_wait_until (gtk_widget_get_mapped (f->page));
 }
 
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  gtk_window_destroy (f->window);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  g_clear_object (&f->line);
   g_free (f->sscc);
-  agg_test_station_tear_down (&f->station, data);
+  agg_test_ui_tear_down (&f->station, &f->line, f->window, data);
 }
 
 /* Tests */
@@ -591,7 +348,7 @@ test_case_tree (Fixture       *f,
   g_autofree char *header = NULL;
   GtkWidget *dialog;
 
-  assert_controls_named (GTK_WIDGET (f->window));
+  agg_test_assert_controls_named (GTK_WIDGET (f->window));
 
   show (f, f->sscc);
   g_assert_true (has_string (f, "record-kind", "case"));
@@ -607,30 +364,30 @@ test_case_tree (Fixture       *f,
   g_assert_nonnull (strstr (header, ORDER));
 
   /* What a case allows: closed and full, its label cannot be voided. */
-  g_assert_true (gtk_widget_is_sensitive (find_button (f->page, "Unpack")));
-  g_assert_true (gtk_widget_is_sensitive (find_button (f->page, "Reopen")));
-  g_assert_false (gtk_widget_is_sensitive (find_button (f->page, "Void label")));
-  g_assert_false (gtk_widget_is_sensitive (find_button (f->page, "Take off pallet")));
-  g_assert_null (find_button (f->page, "Take as sample"));
+  g_assert_true (gtk_widget_is_sensitive (agg_test_find_button (f->page, "Unpack")));
+  g_assert_true (gtk_widget_is_sensitive (agg_test_find_button (f->page, "Reopen")));
+  g_assert_false (gtk_widget_is_sensitive (agg_test_find_button (f->page, "Void label")));
+  g_assert_false (gtk_widget_is_sensitive (agg_test_find_button (f->page, "Take off pallet")));
+  g_assert_null (agg_test_find_button (f->page, "Take as sample"));
 
-  save_screenshot (GTK_WIDGET (f->window), "screenshot-supervisor.png");
-  assert_controls_named (GTK_WIDGET (f->window));
+  agg_test_save_screenshot (GTK_WIDGET (f->window), "screenshot-supervisor.png");
+  agg_test_assert_controls_named (GTK_WIDGET (f->window));
 
   /* Retiring a case may take its units along; cancelled, nothing is
    * asked of the engine. */
   g_assert_true (gtk_widget_activate_action (f->page, "supervisor.correct", "s", "decommission"));
-  wait_until ((dialog = reason_dialog ()) != NULL);
-  g_assert_nonnull (find_widget (dialog, GTK_TYPE_SWITCH));
-  assert_controls_named (dialog);
+  agg_test_wait_until ((dialog = reason_dialog ()) != NULL);
+  g_assert_nonnull (agg_test_find_widget (dialog, GTK_TYPE_SWITCH));
+  agg_test_assert_controls_named (dialog);
   respond (dialog, "cancel");
-  wait_until (reason_dialog () == NULL);
+  agg_test_wait_until (reason_dialog () == NULL);
   g_assert_true (has_string (f, "last-outcome", "ACCEPTED"));
-  g_assert_true (gtk_widget_is_sensitive (find_button (f->page, "Decommission")));
+  g_assert_true (gtk_widget_is_sensitive (agg_test_find_button (f->page, "Decommission")));
 
   /* Unknown codes leave the record shown. */
   g_assert_true (gtk_widget_activate_action (f->page, "supervisor.lookup", "s",
                                              "(01)" GTIN "(21)NOSUCHUNIT"));
-  wait_until (has_string (f, "last-outcome", "NOT_FOUND"));
+  agg_test_wait_until (has_string (f, "last-outcome", "NOT_FOUND"));
   g_assert_true (has_string (f, "record-code", f->sscc));
 }
 
@@ -649,7 +406,7 @@ test_remove_unit (Fixture       *f,
   show (f, f->sscc);
   g_assert_nonnull (unit_row (f, 5));
   g_signal_emit_by_name (unit_row (f, 5), "activate");
-  wait_until (has_string (f, "record-code", code));
+  agg_test_wait_until (has_string (f, "record-code", code));
   g_assert_true (has_string (f, "record-kind", "unit"));
   g_assert_true (has_string (f, "record-status", "aggregated"));
   g_assert_nonnull (find_class (f->page, "parent-link"));
@@ -660,21 +417,21 @@ test_remove_unit (Fixture       *f,
   reason = give_reason (NULL);
 
   /* The engine's meaning is what the signer reads. */
-  wait_until ((dialog = signature_dialog ()) != NULL);
-  wait_until (has_string (f, "last-outcome", "SIGNATURE_REQUIRED"));
+  agg_test_wait_until ((dialog = signature_dialog ()) != NULL);
+  agg_test_wait_until (has_string (f, "last-outcome", "SIGNATURE_REQUIRED"));
   expected = g_strdup_printf ("Remove unit %s from case %s", code, f->sscc);
   g_assert_cmpstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), ==, expected);
-  wait_until (find_button (dialog, SIGNER_NAME) != NULL);
+  agg_test_wait_until (agg_test_find_button (dialog, SIGNER_NAME) != NULL);
   /* Whole, answers included, whatever the signers that came after it
    * opened. */
-  wait_until (inside (find_button (dialog, "_Sign"), dialog));
-  save_screenshot (dialog, "screenshot-signature.png");
-  assert_controls_named (dialog);
+  agg_test_wait_until (inside (agg_test_find_button (dialog, "_Sign"), dialog));
+  agg_test_save_screenshot (dialog, "screenshot-signature.png");
+  agg_test_assert_controls_named (dialog);
 
   sign (dialog, "2222");
-  wait_until (has_string (f, "last-outcome", "ACCEPTED") &&
-              has_string (f, "record-status", "removed") &&
-              history_count (f) > before);
+  agg_test_wait_until (has_string (f, "last-outcome", "ACCEPTED") &&
+                       has_string (f, "record-status", "removed") &&
+                       history_count (f) > before);
   g_assert_null (signature_dialog ());
   g_assert_true (has_string (f, "record-code", code));
 
@@ -707,30 +464,30 @@ test_wrong_pin (Fixture       *f,
 
   /* Scanned, as the reader sends it. */
   agg_supervisor_page_scan (AGG_SUPERVISOR_PAGE (f->page), scan, strlen (scan));
-  wait_until (has_string (f, "record-code", code));
+  agg_test_wait_until (has_string (f, "record-code", code));
 
   g_assert_true (gtk_widget_activate_action (f->page, "supervisor.correct", "s", "remove-unit"));
   reason = give_reason ("Dropped on the floor");
-  wait_until ((dialog = signature_dialog ()) != NULL);
+  agg_test_wait_until ((dialog = signature_dialog ()) != NULL);
   sign (dialog, "9999");
 
   /* Asked again, saying why; nothing written. */
-  wait_until (has_string (f, "last-outcome", "BAD_CREDENTIALS"));
-  wait_until ((again = signature_dialog ()) != NULL);
+  agg_test_wait_until (has_string (f, "last-outcome", "BAD_CREDENTIALS"));
+  agg_test_wait_until ((again = signature_dialog ()) != NULL);
   g_assert_nonnull (find_class (again, "error"));
   g_assert_cmpint (agg_test_db_int (f->station.db,
                                     "SELECT count (*) FROM audit WHERE action = 'unit.remove'",
                                     NULL), ==, 0);
 
   respond (again, "cancel");
-  wait_until (signature_dialog () == NULL);
+  agg_test_wait_until (signature_dialog () == NULL);
   g_assert_true (has_string (f, "record-status", "aggregated"));
   g_assert_cmpint (agg_test_db_int (f->station.db,
                                     "SELECT count (*) FROM units WHERE serial = 'SN0003'"
                                     " AND status = 'aggregated'", NULL), ==, 1);
 
   /* The page takes the next correction. */
-  g_assert_true (gtk_widget_is_sensitive (find_button (f->page, "Remove from case")));
+  g_assert_true (gtk_widget_is_sensitive (agg_test_find_button (f->page, "Remove from case")));
 }
 
 static void
@@ -753,13 +510,13 @@ test_replace_unit (Fixture       *f,
 
   agg_supervisor_page_scan (AGG_SUPERVISOR_PAGE (f->page), newcomer, strlen (newcomer));
   reason = give_reason (NULL);
-  wait_until ((dialog = signature_dialog ()) != NULL);
+  agg_test_wait_until ((dialog = signature_dialog ()) != NULL);
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)),
                             "(21)SN0100"));
   sign (dialog, "2222");
 
-  wait_until (has_string (f, "last-outcome", "ACCEPTED") &&
-              has_string (f, "record-status", "removed"));
+  agg_test_wait_until (has_string (f, "last-outcome", "ACCEPTED") &&
+                       has_string (f, "record-status", "removed"));
   g_assert_cmpint (agg_test_db_int (f->station.db,
                                     "SELECT count (*) FROM units u JOIN containers c"
                                     "    ON c.id = u.parent_id"
@@ -774,20 +531,7 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(GtkCssProvider) style = NULL;
-
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
-
-  /* The station's style sheet, as its AdwApplication loads it. */
-  style = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (style, "/io/github/aggstation/Station/style.css");
-  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                              GTK_STYLE_PROVIDER (style),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-
-  /* Screenshots of a finished state, never of a transition. */
-  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  agg_test_ui_init (&argc, &argv);
 
   g_test_add ("/ui/supervisor/case-tree", Fixture, NULL,
               fixture_set_up, test_case_tree, fixture_tear_down);

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "agg-admin-page.h"
 #include "agg-case-page.h"
 #include "agg-login-page.h"
 #include "agg-scan-wedge.h"
@@ -28,6 +29,8 @@ struct _AggWindow
   AggCasePage          *case_page;
   AggSupervisorPage    *supervisor_page;
   AggStatusPage        *status_page;
+  AdwViewStackPage     *admin_stack_page;
+  AggAdminPage         *admin_page;
 
   AggLine              *line;
   AggScanWedge         *wedge;
@@ -42,12 +45,18 @@ static void
 update_session (AggWindow *self)
 {
   const char *user = self->line ? agg_line_get_username (self->line) : NULL;
+  AggRole role;
+  gboolean admin = self->line != NULL && agg_line_get_role (self->line, &role) &&
+                   role == AGG_ROLE_ADMIN;
 
   gtk_label_set_label (self->user_label, user ? user : "");
   gtk_widget_set_visible (GTK_WIDGET (self->user_label), user != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->logout_button), user != NULL);
   gtk_stack_set_visible_child_name (self->title_stack, user ? "switcher" : "title");
   gtk_stack_set_visible_child_name (self->stack, user ? "station" : "login");
+
+  /* Users, master data and settings are for administrators only. */
+  adw_view_stack_page_set_visible (self->admin_stack_page, admin);
 
   /* Every session starts on the line. */
   if (user == NULL)
@@ -158,6 +167,7 @@ agg_window_set_line (AggWindow    *self,
   agg_case_page_set_line (self->case_page, line);
   agg_supervisor_page_set_line (self->supervisor_page, line);
   agg_status_page_set_line (self->status_page, line);
+  agg_admin_page_set_line (self->admin_page, line);
   agg_line_list_users_async (line, NULL, list_users_cb, g_object_ref (self));
   update_session (self);
 }
@@ -250,6 +260,7 @@ agg_window_class_init (AggWindowClass *klass)
   g_type_ensure (AGG_TYPE_CASE_PAGE);
   g_type_ensure (AGG_TYPE_SUPERVISOR_PAGE);
   g_type_ensure (AGG_TYPE_STATUS_PAGE);
+  g_type_ensure (AGG_TYPE_ADMIN_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/aggstation/Station/agg-window.ui");
@@ -263,6 +274,8 @@ agg_window_class_init (AggWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AggWindow, case_page);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, supervisor_page);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, status_page);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, admin_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, admin_page);
   gtk_widget_class_bind_template_callback (widget_class, logged_in_cb);
   gtk_widget_class_bind_template_callback (widget_class, view_changed_cb);
 

@@ -792,6 +792,13 @@ agg_line_handle_correction (AggJob  *job,
     case AGG_ACTION_CLOSE_ORDER:
     case AGG_ACTION_SET_MODE:
     case AGG_ACTION_STATUS:
+    case AGG_ACTION_USER_ADD:
+    case AGG_ACTION_USER_SET_PIN:
+    case AGG_ACTION_USER_SET_ACTIVE:
+    case AGG_ACTION_LIST_USERS:
+    case AGG_ACTION_IMPORT:
+    case AGG_ACTION_GET_SETTINGS:
+    case AGG_ACTION_SET_SETTING:
     case AGG_N_ACTIONS:
     default:
       return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Not a correction"));

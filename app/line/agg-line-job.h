@@ -27,6 +27,7 @@ typedef struct
   gboolean    new_logged_in;
   AggUser    *new_user;
   gboolean    new_pallet_mode;
+  guint       new_idle_timeout;       /* 0: unchanged */
 
   /* Set by a handler that refuses after it already wrote: the wrapper
    * then rolls the transaction back and still answers with the result. */
@@ -239,6 +240,9 @@ AggResult *agg_line_handle_correction (AggJob  *job,
 AggResult *agg_line_handle_show       (AggJob  *job,
                                        GError **error);
 AggResult *agg_line_handle_status     (AggJob  *job,
+                                       GError **error);
+/* Users, master data and settings. */
+AggResult *agg_line_handle_admin      (AggJob  *job,
                                        GError **error);
 
 JsonObject *agg_container_to_json     (AggStore      *store,

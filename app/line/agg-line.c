@@ -67,6 +67,13 @@ static const char *const action_names[] = {
   [AGG_ACTION_CLOSE_ORDER] = "close-order",
   [AGG_ACTION_SET_MODE] = "mode",
   [AGG_ACTION_STATUS] = "status",
+  [AGG_ACTION_USER_ADD] = "user-add",
+  [AGG_ACTION_USER_SET_PIN] = "user-set-pin",
+  [AGG_ACTION_USER_SET_ACTIVE] = "user-set-active",
+  [AGG_ACTION_LIST_USERS] = "users",
+  [AGG_ACTION_IMPORT] = "import",
+  [AGG_ACTION_GET_SETTINGS] = "settings",
+  [AGG_ACTION_SET_SETTING] = "set-setting",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (action_names) == AGG_N_ACTIONS);
 
@@ -1386,6 +1393,14 @@ dispatch (AggJob  *job,
     case AGG_ACTION_VOID_LABEL:
     case AGG_ACTION_REPRINT_LABEL:
       return agg_line_handle_correction (job, error);
+    case AGG_ACTION_USER_ADD:
+    case AGG_ACTION_USER_SET_PIN:
+    case AGG_ACTION_USER_SET_ACTIVE:
+    case AGG_ACTION_LIST_USERS:
+    case AGG_ACTION_IMPORT:
+    case AGG_ACTION_GET_SETTINGS:
+    case AGG_ACTION_SET_SETTING:
+      return agg_line_handle_admin (job, error);
     case AGG_ACTION_LOGIN:
     case AGG_ACTION_SHOW:
     case AGG_ACTION_STATUS:
@@ -1496,6 +1511,14 @@ apply_session (AggLine  *self,
 {
   AggJob *job = &state->job;
 
+  /* A new idle timeout holds from the next request on. */
+  if (job->new_idle_timeout > 0)
+    {
+      g_mutex_lock (&self->lock);
+      self->idle_timeout = job->new_idle_timeout;
+      g_mutex_unlock (&self->lock);
+    }
+
   if (!job->session_changed)
     return;
 
@@ -1546,7 +1569,8 @@ complete (AggLine   *self,
 static gboolean
 read_only (AggAction action)
 {
-  return action == AGG_ACTION_SHOW || action == AGG_ACTION_STATUS;
+  return action == AGG_ACTION_SHOW || action == AGG_ACTION_STATUS ||
+         action == AGG_ACTION_LIST_USERS || action == AGG_ACTION_GET_SETTINGS;
 }
 
 AggResult *

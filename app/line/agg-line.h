@@ -95,6 +95,15 @@ typedef enum
   AGG_ACTION_CLOSE_ORDER,             /* code: order id, reason */
   AGG_ACTION_SET_MODE,                /* code: "case" or "pallet" */
   AGG_ACTION_STATUS,                  /* the station's figures: database, outbox, order */
+  /* Administration: an admin's, except that anyone logged in may list the
+   * users.  Every change is audited. */
+  AGG_ACTION_USER_ADD,                /* user, code: full name, code2: role, pin, data: badge or NULL */
+  AGG_ACTION_USER_SET_PIN,            /* user, pin: a new PIN, which also unlocks */
+  AGG_ACTION_USER_SET_ACTIVE,         /* user, code: "1" enables, "0" disables */
+  AGG_ACTION_LIST_USERS,              /* details "users": username, full_name, role, active, locked, badge */
+  AGG_ACTION_IMPORT,                  /* data, data_len: master data, JSON or CSV; details "imported" */
+  AGG_ACTION_GET_SETTINGS,            /* details "settings": { key: value } */
+  AGG_ACTION_SET_SETTING,             /* code: key, code2: value; only the station's known keys */
   AGG_N_ACTIONS
 } AggAction;
 
