@@ -1082,6 +1082,91 @@ test_start_order (Fixture       *f,
   assert_text (db_text (f, "SELECT order_id FROM units WHERE serial = 'B01'", NULL), "WO-2");
 }
 
+static void
+test_list_orders (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const struct {
+    const char *id;
+    const char *status;
+    const char *lot;
+    gint64      planned;
+    gint64      aggregated;
+  } expected[] = {
+    { "WO-2", "running", "DEMO02", 24, 0 },
+    { ORDER, "suspended", LOT, 480, 1 },
+    { "WO-3", "planned", "DEMO03", 36, 0 },
+  };
+  g_autoptr(AggResult) result = NULL;
+  JsonArray *orders;
+
+  result = simple (f, AGG_ACTION_LIST_ORDERS, NULL);
+  assert_outcome (result, AGG_OUTCOME_NOT_LOGGED_IN);
+  g_clear_pointer (&result, agg_result_free);
+
+  login_ok (f, "operator", "1111");
+  import (f, "{ \"work_orders\": ["
+             " { \"id\": \"WO-3\", \"gtin\": \"" GTIN "\", \"lot\": \"DEMO03\","
+             "   \"expiry\": \"" EXPIRY "\", \"planned\": 36 },"
+             " { \"id\": \"WO-2\", \"gtin\": \"" GTIN "\", \"lot\": \"DEMO02\","
+             "   \"expiry\": \"" EXPIRY "\", \"planned\": 24 } ] }");
+  simple_ok (f, AGG_ACTION_START_ORDER, ORDER);
+  result = scan_unit_ok (f, "A01");
+  g_clear_pointer (&result, agg_result_free);
+  simple_ok (f, AGG_ACTION_SUSPEND_ORDER, NULL);
+  simple_ok (f, AGG_ACTION_START_ORDER, "WO-2");
+
+  /* Running first, then by status and id. */
+  result = simple (f, AGG_ACTION_LIST_ORDERS, NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  orders = json_object_get_array_member (result->details, "orders");
+  g_assert_nonnull (orders);
+  g_assert_cmpuint (json_array_get_length (orders), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      JsonObject *order = json_array_get_object_element (orders, i);
+
+      g_assert_cmpstr (json_object_get_string_member (order, "id"), ==, expected[i].id);
+      g_assert_cmpstr (json_object_get_string_member (order, "status"), ==, expected[i].status);
+      g_assert_cmpstr (json_object_get_string_member (order, "gtin"), ==, GTIN);
+      g_assert_cmpstr (json_object_get_string_member (order, "description"), ==,
+                       "Demo tablets 30 x 10 mg");
+      g_assert_cmpstr (json_object_get_string_member (order, "lot"), ==, expected[i].lot);
+      g_assert_cmpstr (json_object_get_string_member (order, "expiry"), ==, EXPIRY);
+      g_assert_cmpint (json_object_get_int_member (order, "planned"), ==, expected[i].planned);
+      g_assert_cmpint (json_object_get_int_member (order, "aggregated"), ==,
+                       expected[i].aggregated);
+    }
+}
+
+static void
+test_scan_order (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  login_ok (f, "operator", "1111");
+
+  /* With nothing running, the order's barcode starts it. */
+  result = scan (f, "]C0" ORDER);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "order"), "id"), ==, ORDER);
+  g_clear_pointer (&result, agg_result_free);
+  assert_text (db_text (f, "SELECT status FROM work_orders WHERE id = ?", ORDER, NULL), "running");
+
+  /* While it runs, another order's barcode is no unit and starts nothing. */
+  import (f, "{ \"work_orders\": [ { \"id\": \"WO-2\", \"gtin\": \"" GTIN "\","
+             " \"lot\": \"DEMO02\", \"expiry\": \"" EXPIRY "\", \"planned\": 24 } ] }");
+  before = db_state (f);
+  result = scan_rejected (f, "]C0WO-2", AGG_OUTCOME_NOT_GS1);
+  after = db_state (f);
+  g_assert_cmpstr (after, ==, before);
+  assert_text (db_text (f, "SELECT order_id FROM rejects ORDER BY id DESC LIMIT 1", NULL), ORDER);
+  assert_text (db_text (f, "SELECT status FROM work_orders WHERE id = 'WO-2'", NULL), "planned");
+}
+
 /* The rules */
 
 static void
@@ -3391,6 +3476,8 @@ static const LineTest line_tests[] = {
   { "/line/session/badge", test_badge },
   { "/line/session/idle-timeout", test_idle_timeout },
   { "/line/order/start", test_start_order },
+  { "/line/order/list", test_list_orders },
+  { "/line/order/scan", test_scan_order },
   { "/line/rules/refusals", test_rules },
   { "/line/rules/already-aggregated", test_already_aggregated },
   { "/line/rules/unit-decommissioned", test_unit_decommissioned },

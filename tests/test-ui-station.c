@@ -319,6 +319,67 @@ test_partial_close (Fixture       *f,
                                     " AND signer = 'supervisor'", NULL), ==, 1);
 }
 
+/* The button of the order list that starts @order, if listed. */
+static GtkWidget *
+find_order_button (GtkWidget  *widget,
+                   const char *order)
+{
+  GVariant *target;
+
+  if (!gtk_widget_get_visible (widget))
+    return NULL;
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)),
+                 "case.start-listed-order") == 0 &&
+      (target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget))) != NULL &&
+      g_strcmp0 (g_variant_get_string (target, NULL), order) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_order_button (child, order);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* With no order running, the operator picks one from the list. */
+static void
+test_order_list (Fixture       *f,
+                 gconstpointer  data)
+{
+  GtkWidget *page = login_page (f);
+  g_autoptr(GString) listed = g_string_new (NULL);
+  g_autofree char *order_id = NULL;
+  g_autofree char *status = NULL;
+  GtkWidget *button;
+
+  choose_user (page, "operator");
+  enter_pin (page, "1111");
+  submit_login (f, "operator");
+  agg_test_wait_until (pending (f) == 0 && find_order_button (case_page (f), ORDER) != NULL);
+
+  append_text_of_class (case_page (f), "order-list", listed);
+  g_assert_nonnull (strstr (listed->str, ORDER "\n"));
+  g_assert_nonnull (strstr (listed->str, LOT));
+  agg_test_assert_controls_named (GTK_WIDGET (f->window));
+  agg_test_save_screenshot (GTK_WIDGET (f->window), "screenshot-orders.png");
+
+  button = find_order_button (case_page (f), ORDER);
+  g_assert_true (gtk_widget_activate (button));
+  agg_test_wait_until (answered (f, "ACCEPTED"));
+  order_id = dup_string (f, "order-id");
+  g_assert_cmpstr (order_id, ==, ORDER);
+  status = agg_test_db_text (f->station.db, "SELECT status FROM work_orders WHERE id = ?", ORDER,
+                             NULL);
+  g_assert_cmpstr (status, ==, "running");
+  agg_test_wait_until (!gtk_widget_get_mapped (button));
+}
+
 /* Nobody touches the screen for the idle time: back to the login page,
  * and the automatic logout is on the record. */
 static void
@@ -348,6 +409,8 @@ main (int    argc,
               fixture_set_up, test_wrong_lot, fixture_tear_down);
   g_test_add ("/ui/station/partial-close", Fixture, NULL,
               fixture_set_up, test_partial_close, fixture_tear_down);
+  g_test_add ("/ui/station/order-list", Fixture, NULL,
+              fixture_set_up, test_order_list, fixture_tear_down);
   g_test_add ("/ui/station/idle-logout", Fixture, NULL,
               fixture_set_up, test_idle_logout, fixture_tear_down);
 

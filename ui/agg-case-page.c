@@ -69,6 +69,7 @@ struct _AggCasePage
   GtkStack       *order_stack;
   GtkLabel       *no_order_label;
   GtkButton      *start_button;
+  GtkFlowBox     *orders_box;
   GtkLabel       *order_label;
   GtkLabel       *description_label;
   GtkLabel       *lot_label;
@@ -491,9 +492,10 @@ update_order_view (AggCasePage *self)
     }
   else
     gtk_label_set_text (self->no_order_label,
-                        _("No work order is running: a supervisor starts one"));
+                        _("No work order is running: choose one or scan its barcode"));
   gtk_widget_set_visible (GTK_WIDGET (self->start_button), self->order_id != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.start-order", self->order_id != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.suspend-order", self->order_running);
   /* Cases and pallets close within an order. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.close", self->order_running);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "case.partial-close", self->order_running);
@@ -562,6 +564,69 @@ set_order (AggCasePage *self,
   set_order_id (self, id);
   update_order_view (self);
   update_view (self);
+}
+
+/* A big button for an order the operator may start or resume. */
+static GtkWidget *
+order_button_new (JsonObject *order)
+{
+  const char *id = get_string (order, "id");
+  g_autofree char *expiry = agg_format_expiry (get_string (order, "expiry"));
+  /* Translators: an order's lot and expiry date, on the button that starts it. */
+  g_autofree char *details = g_strdup_printf (_("Lot %s · Expiry %s"),
+                                              get_string (order, "lot"), expiry);
+  /* Translators: units packed so far of those an order plans. */
+  g_autofree char *progress = g_strdup_printf (_("%u of %u"), get_uint (order, "aggregated"),
+                                               get_uint (order, "planned"));
+  g_autofree char *name = NULL;
+  GtkWidget *button = gtk_button_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  const struct {
+    const char *text;
+    const char *css_class;
+  } lines[] = {
+    { id, "order-id" },
+    { get_string (order, "description"), "order-value" },
+    { details, "order-caption" },
+    { progress, "order-caption" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (lines); i++)
+    {
+      GtkWidget *label = gtk_label_new (lines[i].text);
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+      gtk_widget_add_css_class (label, lines[i].css_class);
+      gtk_box_append (GTK_BOX (box), label);
+    }
+
+  if (g_strcmp0 (get_string (order, "status"), "suspended") == 0)
+    name = g_strdup_printf (_("Resume order %s"), id);
+  else
+    name = g_strdup_printf (_("Start order %s"), id);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                  -1);
+  gtk_button_set_child (GTK_BUTTON (button), box);
+  gtk_widget_add_css_class (button, "touch");
+  gtk_widget_add_css_class (button, "order-button");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "case.start-listed-order");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", id);
+  return button;
+}
+
+static void
+set_orders (AggCasePage *self,
+            JsonArray   *orders)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->orders_box))) != NULL)
+    gtk_flow_box_remove (self->orders_box, child);
+
+  for (guint i = 0; i < json_array_get_length (orders); i++)
+    gtk_flow_box_append (self->orders_box,
+                         order_button_new (json_array_get_object_element (orders, i)));
 }
 
 static void
@@ -843,7 +908,7 @@ follow_up (AggCasePage     *self,
       else
         demo_update (self);
     }
-  else if (pending->request->action == AGG_ACTION_START_ORDER && agg_result_is_ok (result) &&
+  else if (get_object (result->details, "order") != NULL && self->order_running &&
            g_strcmp0 (self->progress_order, self->order_id) != 0)
     {
       request = agg_request_new (AGG_ACTION_RECONCILE);
@@ -859,7 +924,12 @@ follow_up (AggCasePage     *self,
     }
   else if (pending->request->action == AGG_ACTION_RECONCILE &&
            result->outcome == AGG_OUTCOME_NO_RUNNING_ORDER)
-    show_banner (self, BANNER_NEUTRAL, _("Start a work order before scanning"), NULL);
+    {
+      show_banner (self, BANNER_NEUTRAL, _("Start a work order before scanning"), NULL);
+      enqueue (self, agg_request_new (AGG_ACTION_LIST_ORDERS), TRUE);
+    }
+  else if (pending->request->action == AGG_ACTION_SUSPEND_ORDER && agg_result_is_ok (result))
+    enqueue (self, agg_request_new (AGG_ACTION_LIST_ORDERS), TRUE);
 }
 
 static void
@@ -897,6 +967,8 @@ handle_result (AggCasePage     *self,
     set_order (self, object);
   if ((object = get_object (result->details, "reconciliation")) != NULL)
     set_progress (self, object);
+  if (json_object_has_member (result->details, "orders"))
+    set_orders (self, json_object_get_array_member (result->details, "orders"));
 
   /* Putting a case on a pallet also answers with the case: the pallet is
    * what changed. */
@@ -1160,6 +1232,26 @@ start_order_action (GtkWidget  *widget,
 }
 
 static void
+start_listed_order_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  AggCasePage *self = AGG_CASE_PAGE (widget);
+  AggRequest *request = agg_request_new (AGG_ACTION_START_ORDER);
+
+  request->code = g_variant_dup_string (parameter, NULL);
+  enqueue (self, request, FALSE);
+}
+
+static void
+suspend_order_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  enqueue (AGG_CASE_PAGE (widget), agg_request_new (AGG_ACTION_SUSPEND_ORDER), FALSE);
+}
+
+static void
 demo_rate_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
@@ -1397,6 +1489,7 @@ agg_case_page_class_init (AggCasePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AggCasePage, order_stack);
   gtk_widget_class_bind_template_child (widget_class, AggCasePage, no_order_label);
   gtk_widget_class_bind_template_child (widget_class, AggCasePage, start_button);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, orders_box);
   gtk_widget_class_bind_template_child (widget_class, AggCasePage, order_label);
   gtk_widget_class_bind_template_child (widget_class, AggCasePage, description_label);
   gtk_widget_class_bind_template_child (widget_class, AggCasePage, lot_label);
@@ -1420,6 +1513,10 @@ agg_case_page_class_init (AggCasePageClass *klass)
   gtk_widget_class_install_action (widget_class, "case.partial-close", "s", partial_close_action);
   gtk_widget_class_install_action (widget_class, "case.sign", "(ss)", sign_action);
   gtk_widget_class_install_action (widget_class, "case.start-order", NULL, start_order_action);
+  gtk_widget_class_install_action (widget_class, "case.start-listed-order", "s",
+                                   start_listed_order_action);
+  gtk_widget_class_install_action (widget_class, "case.suspend-order", NULL,
+                                   suspend_order_action);
   gtk_widget_class_install_action (widget_class, "case.demo-faster", NULL, demo_rate_action);
   gtk_widget_class_install_action (widget_class, "case.demo-slower", NULL, demo_rate_action);
   gtk_widget_class_install_property_action (widget_class, "case.mode", "mode");

@@ -792,6 +792,7 @@ agg_line_handle_correction (AggJob  *job,
     case AGG_ACTION_CLOSE_ORDER:
     case AGG_ACTION_SET_MODE:
     case AGG_ACTION_STATUS:
+    case AGG_ACTION_LIST_ORDERS:
     case AGG_ACTION_USER_ADD:
     case AGG_ACTION_USER_SET_PIN:
     case AGG_ACTION_USER_SET_ACTIVE:

@@ -241,6 +241,8 @@ AggResult *agg_line_handle_show       (AggJob  *job,
                                        GError **error);
 AggResult *agg_line_handle_status     (AggJob  *job,
                                        GError **error);
+AggResult *agg_line_handle_list_orders (AggJob  *job,
+                                        GError **error);
 /* Users, master data and settings. */
 AggResult *agg_line_handle_admin      (AggJob  *job,
                                        GError **error);

@@ -296,6 +296,40 @@ file_size (const char *path)
 
 /* The station's figures, cheap even on a database of millions of units:
  * row counts of the big tables are read from their largest id. */
+/* The orders an operator may start or resume: the running one first. */
+AggResult *
+agg_line_handle_list_orders (AggJob  *job,
+                             GError **error)
+{
+  sqlite3_stmt *stmt;
+  JsonArray *orders;
+  AggResult *result;
+
+  stmt = agg_store_prepare (job->store,
+                            "SELECT o.id, o.gtin, p.description, o.lot, o.expiry, o.planned,"
+                            "       o.status,"
+                            "       (SELECT count (*) FROM units u"
+                            "         WHERE u.order_id = o.id AND u.status = 'aggregated')"
+                            "         AS aggregated"
+                            "  FROM work_orders o JOIN products p ON p.gtin = o.gtin"
+                            " WHERE o.status IN ('planned', 'running', 'suspended')"
+                            " ORDER BY CASE o.status WHEN 'running' THEN 0"
+                            "                        WHEN 'suspended' THEN 1 ELSE 2 END, o.id",
+                            error);
+  if (stmt == NULL)
+    return NULL;
+  orders = agg_rows_to_json (job->store, stmt, NULL, error);
+  if (orders == NULL)
+    return NULL;
+
+  result = agg_result_new (AGG_OUTCOME_ACCEPTED,
+                           g_dngettext (GETTEXT_PACKAGE, "%u order available",
+                                        "%u orders available", json_array_get_length (orders)),
+                           json_array_get_length (orders));
+  json_object_set_array_member (result->details, "orders", orders);
+  return result;
+}
+
 AggResult *
 agg_line_handle_status (AggJob  *job,
                         GError **error)

@@ -74,6 +74,7 @@ static const char *const action_names[] = {
   [AGG_ACTION_IMPORT] = "import",
   [AGG_ACTION_GET_SETTINGS] = "settings",
   [AGG_ACTION_SET_SETTING] = "set-setting",
+  [AGG_ACTION_LIST_ORDERS] = "orders",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (action_names) == AGG_N_ACTIONS);
 
@@ -584,6 +585,23 @@ strip_symbology (const char *code)
   return code;
 }
 
+/* Sets @order running; no other order may be. */
+static AggResult *
+start_order (AggJob    *job,
+             AggOrder  *order,
+             GError   **error)
+{
+  AggResult *result;
+
+  if (!set_order_status (job, order, "running", NULL, NULL, error))
+    return NULL;
+
+  result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("Order %s started: %s, lot %s"),
+                           order->id, order->description, order->lot);
+  set_order_details (result, order);
+  return result;
+}
+
 static AggResult *
 handle_start_order (AggJob  *job,
                     GError **error)
@@ -621,13 +639,7 @@ handle_start_order (AggJob  *job,
   if (strcmp (order->status, "closed") == 0)
     return agg_result_new (AGG_OUTCOME_INVALID_STATE, _("Order %s is closed"), order->id);
 
-  if (!set_order_status (job, order, "running", NULL, NULL, error))
-    return NULL;
-
-  result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("Order %s started: %s, lot %s"),
-                           order->id, order->description, order->lot);
-  set_order_details (result, order);
-  return result;
+  return start_order (job, order, error);
 }
 
 static AggResult *
@@ -984,6 +996,19 @@ handle_scan (AggJob  *job,
   order = agg_order_load_running (job->store, &local_error);
   if (agg_propagate_local_error (error, &local_error))
     return NULL;
+
+  /* With no order running, an order's barcode starts or resumes it. */
+  if (order == NULL)
+    {
+      g_autoptr(AggOrder) scanned = agg_order_load (job->store, strip_symbology (request->data),
+                                                    &local_error);
+
+      if (agg_propagate_local_error (error, &local_error))
+        return NULL;
+      if (scanned != NULL && (strcmp (scanned->status, "planned") == 0 ||
+                              strcmp (scanned->status, "suspended") == 0))
+        return start_order (job, scanned, error);
+    }
 
   /* The human-readable line of a case label, typed or read from a plain
    * Code 128, is the bare SSCC. */
@@ -1377,6 +1402,8 @@ dispatch (AggJob  *job,
       return handle_close (job, TRUE, error);
     case AGG_ACTION_SET_MODE:
       return handle_set_mode (job, error);
+    case AGG_ACTION_LIST_ORDERS:
+      return agg_line_handle_list_orders (job, error);
     case AGG_ACTION_RECONCILE:
       return handle_reconcile (job, error);
     case AGG_ACTION_CLOSE_ORDER:
@@ -1570,7 +1597,8 @@ static gboolean
 read_only (AggAction action)
 {
   return action == AGG_ACTION_SHOW || action == AGG_ACTION_STATUS ||
-         action == AGG_ACTION_LIST_USERS || action == AGG_ACTION_GET_SETTINGS;
+         action == AGG_ACTION_LIST_ORDERS || action == AGG_ACTION_LIST_USERS ||
+         action == AGG_ACTION_GET_SETTINGS;
 }
 
 AggResult *

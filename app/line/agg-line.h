@@ -104,6 +104,7 @@ typedef enum
   AGG_ACTION_IMPORT,                  /* data, data_len: master data, JSON or CSV; details "imported" */
   AGG_ACTION_GET_SETTINGS,            /* details "settings": { key: value } */
   AGG_ACTION_SET_SETTING,             /* code: key, code2: value; only the station's known keys */
+  AGG_ACTION_LIST_ORDERS,             /* details "orders": the planned, running and suspended ones */
   AGG_N_ACTIONS
 } AggAction;
 
