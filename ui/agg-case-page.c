@@ -795,19 +795,11 @@ choose_reason (AggCasePage *self)
 {
   GtkWidget *dialog;
 
-  dialog = adw_message_dialog_new (parent_window (self),
+  dialog = agg_dialog_new_reasons (parent_window (self),
                                    self->pallet_mode ? _("Close the pallet before it is full?")
                                                      : _("Close the case before it is full?"),
-                                   _("Choose why. A supervisor signs next."));
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"));
-  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
-    {
-      g_autofree char *id = g_strdup_printf ("%u", i);
-
-      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), id, _(reasons[i]));
-    }
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  gtk_widget_add_css_class (dialog, "touch-dialog");
+                                   _("Choose why. A supervisor signs next."),
+                                   reasons, G_N_ELEMENTS (reasons));
   g_signal_connect_object (dialog, "response", G_CALLBACK (reason_response_cb), self, 0);
   agg_dialog_show (&self->dialog, dialog);
 }

@@ -5,7 +5,7 @@
 
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 G_BEGIN_DECLS
 
@@ -13,5 +13,13 @@ void agg_dialog_show   (GtkWindow **slot,
                         GtkWidget  *dialog);
 void agg_dialog_close  (GtkWindow **slot);
 void agg_dialog_forget (GtkWindow **slot);
+
+/* Asks why, with one big button per reason (@reasons are N_() marked):
+ * the response is the reason's index as text, or "cancel". */
+GtkWidget *agg_dialog_new_reasons (GtkWindow         *parent,
+                                   const char        *heading,
+                                   const char        *body,
+                                   const char *const *reasons,
+                                   guint              n_reasons);
 
 G_END_DECLS

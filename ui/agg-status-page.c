@@ -584,16 +584,8 @@ choose_reason (AggStatusPage *self)
                                            self->running_order);
   GtkWidget *dialog;
 
-  dialog = adw_message_dialog_new (parent_window (self), _("Close the order?"), body);
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"));
-  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
-    {
-      g_autofree char *id = g_strdup_printf ("%u", i);
-
-      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), id, _(reasons[i]));
-    }
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  gtk_widget_add_css_class (dialog, "touch-dialog");
+  dialog = agg_dialog_new_reasons (parent_window (self), _("Close the order?"), body,
+                                   reasons, G_N_ELEMENTS (reasons));
   g_signal_connect_object (dialog, "response", G_CALLBACK (reason_response_cb), self, 0);
   agg_dialog_show (&self->dialog, dialog);
 }
