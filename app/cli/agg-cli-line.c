@@ -86,6 +86,27 @@ agg_cli_open_store (gboolean create)
   return store;
 }
 
+AggConfig *
+agg_cli_load_config (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *default_path = NULL;
+  AggConfig *config;
+
+  if (agg_cli_globals.config_path == NULL)
+    {
+      default_path = agg_config_default_path ();
+      if (!g_file_test (default_path, G_FILE_TEST_EXISTS))
+        return agg_config_new ();
+    }
+
+  config = agg_config_load (agg_cli_globals.config_path != NULL ? agg_cli_globals.config_path
+                                                                 : default_path, &error);
+  if (config == NULL)
+    agg_cli_failure ("%s", error->message);
+  return config;
+}
+
 char *
 agg_cli_read_secret (const char *env_var,
                      const char *prompt)

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "agg-config.h"
 #include "agg-store.h"
 
 G_BEGIN_DECLS
@@ -24,6 +25,7 @@ typedef struct
 {
   const char *db_path;              /* --db; NULL: agg_store_default_path () */
   const char *as_user;              /* --as: who runs an administrative command */
+  const char *config_path;          /* --config; NULL: agg_config_default_path () */
 } AggCliGlobals;
 
 extern AggCliGlobals agg_cli_globals;
@@ -54,6 +56,11 @@ int agg_cli_failure (const char *format,
 /* Opens the database named by --db.  Only @create makes a missing one;
  * on failure prints why to stderr and returns NULL. */
 AggStore *agg_cli_open_store  (gboolean    create);
+
+/* Loads the configuration named by --config, or the default one (an
+ * empty configuration when that file does not exist).  On failure prints
+ * why to stderr and returns NULL. */
+AggConfig *agg_cli_load_config (void);
 
 /* A PIN: from the environment variable @env_var when set, else the next
  * line of standard input (without echo on a terminal, after @prompt).

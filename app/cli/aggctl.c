@@ -41,6 +41,7 @@ print_help (FILE *out)
   fprintf (out, "%s\n\n", _("Usage: aggctl [OPTION…] COMMAND [ARGUMENT…]"));
   fprintf (out, "%s\n", _("Options:"));
   fprintf (out, "  %-10s %s\n", "--db PATH", _("The station's database (default: the user's data directory)"));
+  fprintf (out, "  %-10s %s\n", "--config FILE", _("The station's devices and upstream (default: the user's configuration directory)"));
   fprintf (out, "  %-10s %s\n", "--as USER", _("Who runs an administrative command; the PIN comes from AGGCTL_PIN or the first line of input"));
   fprintf (out, "\n%s\n", _("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
@@ -92,6 +93,11 @@ main (int    argc,
       else if (strcmp (argv[first], "--db") == 0)
         {
           if (!option_value (argc, argv, &first, &agg_cli_globals.db_path))
+            return AGG_CLI_EXIT_USAGE;
+        }
+      else if (strcmp (argv[first], "--config") == 0)
+        {
+          if (!option_value (argc, argv, &first, &agg_cli_globals.config_path))
             return AGG_CLI_EXIT_USAGE;
         }
       else if (strcmp (argv[first], "--as") == 0)

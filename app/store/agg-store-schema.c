@@ -182,8 +182,81 @@ static const char migration_1[] =
   ");"
   "CREATE INDEX events_status ON events (status, id);";
 
+/* Devices, labels, upstream sync and camera reads.  Each block belongs to
+ * one subsystem. */
+static const char migration_2[] =
+  /* Devices: which reader produced an accepted unit or a refused scan. */
+  "ALTER TABLE units ADD COLUMN source TEXT;"
+
+  /* Labels: the template of each product's case and pallet labels, and
+   * whether a printed label must be scanned back before the next case. */
+  "ALTER TABLE products ADD COLUMN case_template TEXT;"
+  "ALTER TABLE products ADD COLUMN pallet_template TEXT;"
+  "ALTER TABLE products ADD COLUMN print_verify INTEGER NOT NULL DEFAULT 0"
+  "  CHECK (print_verify IN (0, 1));"
+  "ALTER TABLE containers ADD COLUMN label_status TEXT NOT NULL DEFAULT 'none'"
+  "  CHECK (label_status IN ('none', 'pending', 'printed', 'verified', 'failed'));"
+  /* One row per label sent or waiting for a printer; reprints are rows of
+   * their own. */
+  "CREATE TABLE label_jobs ("
+  "  id           INTEGER PRIMARY KEY,"
+  "  container_id INTEGER NOT NULL REFERENCES containers (id),"
+  "  printer      TEXT NOT NULL,"
+  "  reprint      INTEGER NOT NULL DEFAULT 0 CHECK (reprint IN (0, 1)),"
+  "  status       TEXT NOT NULL DEFAULT 'queued'"
+  "               CHECK (status IN ('queued', 'sent', 'failed', 'cancelled')),"
+  "  attempts     INTEGER NOT NULL DEFAULT 0,"
+  "  last_error   TEXT,"
+  "  audit_id     INTEGER REFERENCES audit (id),"
+  "  created_at   TEXT NOT NULL,"
+  "  sent_at      TEXT"
+  ");"
+  "CREATE INDEX label_jobs_queue ON label_jobs (printer, status, id);"
+  "CREATE INDEX label_jobs_container ON label_jobs (container_id);"
+
+  /* Sync: delivery attempts, the server's answer to a refused event, and
+   * how a supervisor resolved it. */
+  "ALTER TABLE events ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE events ADD COLUMN last_error TEXT;"
+  "ALTER TABLE events ADD COLUMN resolution TEXT;"
+  "ALTER TABLE events ADD COLUMN resolved_audit_id INTEGER REFERENCES audit (id);"
+  /* An error declaration names a sent event whose meaning was wrong and
+   * the corrective events that replace it. */
+  "CREATE TABLE error_declarations ("
+  "  id             INTEGER PRIMARY KEY,"
+  "  event_id       TEXT NOT NULL REFERENCES events (event_id),"
+  "  declared_at    TEXT NOT NULL,"
+  "  tz_offset      TEXT NOT NULL,"
+  "  reason         TEXT NOT NULL,"
+  "  corrective_ids TEXT NOT NULL,"
+  "  audit_id       INTEGER REFERENCES audit (id),"
+  "  status         TEXT NOT NULL DEFAULT 'pending'"
+  "                 CHECK (status IN ('pending', 'sent', 'exception', 'handled')),"
+  "  attempts       INTEGER NOT NULL DEFAULT 0,"
+  "  last_error     TEXT,"
+  "  sent_at        TEXT"
+  ");"
+  "CREATE INDEX error_declarations_status ON error_declarations (status, id);"
+
+  /* Camera: the case layer's arrangement per product, and each image
+   * kept as evidence with what was read in it. */
+  "ALTER TABLE products ADD COLUMN layer_rows INTEGER CHECK (layer_rows > 0);"
+  "ALTER TABLE products ADD COLUMN layer_cols INTEGER CHECK (layer_cols > 0);"
+  "CREATE TABLE case_images ("
+  "  id           INTEGER PRIMARY KEY,"
+  "  container_id INTEGER REFERENCES containers (id),"
+  "  camera       TEXT NOT NULL,"
+  "  path         TEXT NOT NULL,"
+  "  reads        TEXT NOT NULL,"
+  "  read_count   INTEGER NOT NULL,"
+  "  expected     INTEGER NOT NULL,"
+  "  taken_at     TEXT NOT NULL"
+  ");"
+  "CREATE INDEX case_images_container ON case_images (container_id);";
+
 const char *const agg_store_migrations[] = {
   migration_1,
+  migration_2,
 };
 
 const guint agg_store_n_migrations = G_N_ELEMENTS (agg_store_migrations);
