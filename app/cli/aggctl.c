@@ -40,12 +40,12 @@ print_help (FILE *out)
 {
   fprintf (out, "%s\n\n", _("Usage: aggctl [OPTION…] COMMAND [ARGUMENT…]"));
   fprintf (out, "%s\n", _("Options:"));
-  fprintf (out, "  %-10s %s\n", "--db PATH", _("The station's database (default: the user's data directory)"));
-  fprintf (out, "  %-10s %s\n", "--config FILE", _("The station's devices and upstream (default: the user's configuration directory)"));
-  fprintf (out, "  %-10s %s\n", "--as USER", _("Who runs an administrative command; the PIN comes from AGGCTL_PIN or the first line of input"));
+  fprintf (out, "  %-14s %s\n", "--db PATH", _("The station's database (default: the user's data directory)"));
+  fprintf (out, "  %-14s %s\n", "--config FILE", _("The station's devices and upstream (default: the user's configuration directory)"));
+  fprintf (out, "  %-14s %s\n", "--as USER", _("Who runs an administrative command; the PIN comes from AGGCTL_PIN or the first line of input"));
   fprintf (out, "\n%s\n", _("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+    fprintf (out, "  %-14s %s\n", commands[i].name, _(commands[i].summary));
 }
 
 /* Takes the value after the option at *@i, and steps over it. */
