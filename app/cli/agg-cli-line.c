@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib-unix.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "agg-cli.h"
 #include "agg-line-private.h"
+#include "agg-station.h"
 
 /* A longer line is no scan and no command: it is refused, not buffered. */
 #define MAX_LINE_LENGTH 65536
@@ -411,16 +411,30 @@ static const LineCommand line_commands[] = {
 
 typedef struct
 {
-  AggLine    *line;
+  AggStation *station;
+  GMainLoop  *loop;
   /* The request that last answered SIGNATURE_REQUIRED, for "sign". */
   AggRequest *pending;
+  /* Standard input, read as it comes. */
+  GByteArray *input;
+  gboolean    too_long;
+  gboolean    eof;
+  guint       input_source;
+  /* With devices, the end of standard input does not stop the station. */
+  gboolean    has_devices;
 } Station;
 
+/* @source names where a scan came from: "stdin" or a reader. */
 static void
-print_result (const AggResult *result)
+print_result (const AggResult  *result,
+              const AggRequest *request)
 {
-  g_autofree char *json = agg_result_to_json (result);
+  g_autofree char *json = NULL;
 
+  if (request != NULL && request->source != NULL && result->details != NULL &&
+      (request->action == AGG_ACTION_SCAN))
+    json_object_set_string_member (result->details, "source", request->source);
+  json = agg_result_to_json (result);
   printf ("%s\n", json);
   fflush (stdout);
 }
@@ -438,24 +452,46 @@ help_result (void)
   return result;
 }
 
+typedef struct
+{
+  AggResult *result;
+  gboolean   done;
+} Waiter;
+
+static void
+execute_cb (GObject      *source,
+            GAsyncResult *res,
+            gpointer      user_data)
+{
+  Waiter *waiter = user_data;
+  g_autoptr(GError) error = NULL;
+
+  waiter->result = agg_station_execute_finish (AGG_STATION (source), res, &error);
+  if (waiter->result == NULL)
+    waiter->result = agg_result_new (AGG_OUTCOME_BAD_REQUEST, "%s", error->message);
+  waiter->done = TRUE;
+}
+
+/* Runs @request behind whatever the readers brought first, and waits for
+ * its answer while they go on. */
 static AggResult *
 execute (Station    *station,
          AggRequest *request)
 {
-  AggResult *result = agg_line_execute_sync (station->line, request);
+  Waiter waiter = { NULL, FALSE };
 
-  if (result == NULL)
-    return agg_result_new (AGG_OUTCOME_BAD_REQUEST, "%s",
-                           _("The engine cannot run this request."));
+  agg_station_execute_async (station->station, request, NULL, execute_cb, &waiter);
+  while (!waiter.done)
+    g_main_context_iteration (NULL, TRUE);
 
   g_clear_pointer (&station->pending, agg_request_free);
-  if (result->outcome == AGG_OUTCOME_SIGNATURE_REQUIRED)
+  if (waiter.result->outcome == AGG_OUTCOME_SIGNATURE_REQUIRED)
     {
       station->pending = agg_request_copy (request);
       g_clear_pointer (&station->pending->signer, g_free);
       g_clear_pointer (&station->pending->signer_pin, g_free);
     }
-  return result;
+  return waiter.result;
 }
 
 static AggResult *
@@ -614,64 +650,6 @@ handle_line (Station    *station,
   return execute (station, request);
 }
 
-/* A signal only raises the flag and wakes the loop through the pipe: the
- * command in progress runs to its answer, whichever thread took it. */
-static volatile sig_atomic_t stop_requested;
-static int wake_pipe[2] = { -1, -1 };
-
-static void
-on_stop_signal (int signum)
-{
-  int saved_errno = errno;
-  /* A full pipe wakes the loop just as well: the result does not matter. */
-  G_GNUC_UNUSED gssize written;
-
-  stop_requested = 1;
-  written = write (wake_pipe[1], "", 1);
-  errno = saved_errno;
-}
-
-static gboolean
-catch_stop_signals (GError **error)
-{
-  struct sigaction action = { 0, };
-
-  if (!g_unix_open_pipe (wake_pipe, FD_CLOEXEC, error) ||
-      !g_unix_set_fd_nonblocking (wake_pipe[1], TRUE, error))
-    return FALSE;
-
-  /* SA_RESTART: the store thread's system calls carry on. */
-  action.sa_handler = on_stop_signal;
-  action.sa_flags = SA_RESTART;
-  sigemptyset (&action.sa_mask);
-  sigaction (SIGTERM, &action, NULL);
-  sigaction (SIGINT, &action, NULL);
-  return TRUE;
-}
-
-/* Waits for input or a signal and appends what there is to @buffer.
- * Sets *@eof at the end of input. */
-static void
-read_input (GByteArray *buffer,
-            gboolean   *eof)
-{
-  struct pollfd fds[2] = {
-    { STDIN_FILENO, POLLIN, 0 },
-    { wake_pipe[0], POLLIN, 0 },
-  };
-  guint8 chunk[4096];
-  gssize n;
-
-  if (poll (fds, G_N_ELEMENTS (fds), -1) < 0 || fds[0].revents == 0)
-    return;
-
-  n = read (STDIN_FILENO, chunk, sizeof chunk);
-  if (n > 0)
-    g_byte_array_append (buffer, chunk, n);
-  else if (n == 0 || (errno != EINTR && errno != EAGAIN))
-    *eof = TRUE;
-}
-
 /* @line is NUL-terminated at @len, and may be changed. */
 static void
 handle_and_print (Station *station,
@@ -679,6 +657,7 @@ handle_and_print (Station *station,
                   gsize    len)
 {
   g_autoptr(AggResult) result = NULL;
+  gboolean is_scan = len >= 5 && memcmp (line, "scan ", 5) == 0;
 
   if (len > 0 && line[len - 1] == '\r')
     line[--len] = '\0';
@@ -687,62 +666,105 @@ handle_and_print (Station *station,
 
   result = handle_line (station, (const char *) line, len);
   if (result != NULL)
-    print_result (result);
+    {
+      if (is_scan && result->details != NULL)
+        json_object_set_string_member (result->details, "source", "stdin");
+      print_result (result, NULL);
+    }
 }
 
+/* Runs every complete line in the buffer; at the end of input, the last
+ * line may lack its newline. */
 static void
-serve (Station *station)
+handle_input (Station *station)
 {
-  g_autoptr(GByteArray) buffer = g_byte_array_new ();
-  gboolean eof = FALSE;
-  gboolean too_long = FALSE;
+  GByteArray *buffer = station->input;
 
-  while (!stop_requested)
+  for (;;)
     {
       guint8 *newline = buffer->len > 0 ? memchr (buffer->data, '\n', buffer->len) : NULL;
+      gsize len;
 
-      /* The last line may lack its newline. */
-      if (newline == NULL && eof && (buffer->len > 0 || too_long))
+      if (newline == NULL && station->eof && (buffer->len > 0 || station->too_long))
         {
           g_byte_array_append (buffer, (const guint8 *) "\n", 1);
           continue;
         }
-
-      if (newline != NULL)
-        {
-          gsize len = newline - buffer->data;
-
-          if (too_long)
-            {
-              g_autoptr(AggResult) result = NULL;
-
-              g_clear_pointer (&station->pending, agg_request_free);
-              result = agg_result_new (AGG_OUTCOME_BAD_REQUEST,
-                                       _("A line is limited to %d bytes."), MAX_LINE_LENGTH);
-              print_result (result);
-              too_long = FALSE;
-            }
-          else
-            {
-              *newline = '\0';
-              handle_and_print (station, buffer->data, len);
-            }
-          g_byte_array_remove_range (buffer, 0, len + 1);
-          continue;
-        }
-
-      if (eof)
+      if (newline == NULL)
         break;
 
-      /* Of an overlong line, only its end matters: where the next begins. */
-      if (buffer->len > MAX_LINE_LENGTH)
+      len = newline - buffer->data;
+      if (station->too_long)
         {
-          too_long = TRUE;
-          g_byte_array_set_size (buffer, 0);
-        }
+          g_autoptr(AggResult) result = NULL;
 
-      read_input (buffer, &eof);
+          g_clear_pointer (&station->pending, agg_request_free);
+          result = agg_result_new (AGG_OUTCOME_BAD_REQUEST,
+                                   _("A line is limited to %d bytes."), MAX_LINE_LENGTH);
+          print_result (result, NULL);
+          station->too_long = FALSE;
+        }
+      else
+        {
+          *newline = '\0';
+          handle_and_print (station, buffer->data, len);
+        }
+      g_byte_array_remove_range (buffer, 0, len + 1);
     }
+
+  /* Of an overlong line, only its end matters: where the next begins. */
+  if (buffer->len > MAX_LINE_LENGTH)
+    {
+      station->too_long = TRUE;
+      g_byte_array_set_size (buffer, 0);
+    }
+}
+
+static gboolean
+stdin_ready (int          fd,
+             GIOCondition condition,
+             gpointer     user_data)
+{
+  Station *station = user_data;
+  guint8 chunk[4096];
+  gssize n;
+
+  n = read (fd, chunk, sizeof chunk);
+  if (n > 0)
+    g_byte_array_append (station->input, chunk, n);
+  else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+    station->eof = TRUE;
+
+  handle_input (station);
+
+  if (!station->eof)
+    return G_SOURCE_CONTINUE;
+
+  station->input_source = 0;
+  if (!station->has_devices)
+    g_main_loop_quit (station->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+stop_signal (gpointer user_data)
+{
+  Station *station = user_data;
+
+  g_main_loop_quit (station->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A reader's scan: printed as it is processed, with the reader's name. */
+static void
+request_processed (AggStation       *agg_station,
+                   const AggRequest *request,
+                   const AggResult  *result,
+                   Station          *station)
+{
+  if (request->source == NULL || strcmp (request->source, "stdin") == 0)
+    return;
+  print_result (result, request);
 }
 
 #define RUN_USAGE N_("usage: aggctl [--db PATH] run [--max-pages N]")
@@ -771,9 +793,16 @@ agg_cli_run (int    argc,
 {
   g_autoptr(AggStore) store = NULL;
   g_autoptr(AggLine) line = NULL;
+  g_autoptr(AggConfig) config = NULL;
+  g_autoptr(AggStation) agg_station = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GByteArray) input = NULL;
   g_autoptr(GError) error = NULL;
-  Station station = { NULL, NULL };
+  g_autoptr(JsonArray) devices = NULL;
+  Station station = { 0, };
   guint64 max_pages = 0;
+  guint term_source;
+  guint int_source;
 
   for (int i = 1; i < argc; i++)
     {
@@ -791,8 +820,10 @@ agg_cli_run (int    argc,
         return agg_cli_usage_error ("%s", _(RUN_USAGE));
     }
 
-  if (!catch_stop_signals (&error))
-    return agg_cli_failure ("%s", error->message);
+  /* A configuration the station cannot run on is refused before anything opens. */
+  config = agg_cli_load_config ();
+  if (config == NULL)
+    return AGG_CLI_EXIT_FAILED;
 
   store = agg_cli_open_store (FALSE);
   if (store == NULL)
@@ -805,8 +836,31 @@ agg_cli_run (int    argc,
   if (!agg_line_load_settings_sync (line, &error))
     return agg_cli_failure ("%s", error->message);
 
-  station.line = line;
-  serve (&station);
+  agg_station = agg_station_new (line, config, &error);
+  if (agg_station == NULL || !agg_station_start (agg_station, &error))
+    return agg_cli_failure ("%s", error->message);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  input = g_byte_array_new ();
+  devices = agg_station_dup_devices (agg_station);
+  station.station = agg_station;
+  station.loop = loop;
+  station.input = input;
+  station.has_devices = json_array_get_length (devices) > 0;
+
+  g_signal_connect (agg_station, "request-processed", G_CALLBACK (request_processed), &station);
+  term_source = g_unix_signal_add (SIGTERM, stop_signal, &station);
+  int_source = g_unix_signal_add (SIGINT, stop_signal, &station);
+  station.input_source = g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR,
+                                        stdin_ready, &station);
+
+  g_main_loop_run (loop);
+
+  g_clear_handle_id (&station.input_source, g_source_remove);
+  g_source_remove (term_source);
+  g_source_remove (int_source);
+  g_signal_handlers_disconnect_by_data (agg_station, &station);
+  agg_station_stop (agg_station);
   g_clear_pointer (&station.pending, agg_request_free);
   return AGG_CLI_EXIT_OK;
 }

@@ -249,6 +249,14 @@ struct _AggLine
 
 G_DEFINE_FINAL_TYPE (AggLine, agg_line, G_TYPE_OBJECT)
 
+enum
+{
+  SIGNAL_EXECUTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void
 agg_line_finalize (GObject *object)
 {
@@ -266,6 +274,23 @@ static void
 agg_line_class_init (AggLineClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = agg_line_finalize;
+
+  /**
+   * AggLine::executed:
+   * @request: the request
+   * @result: its result, committed
+   *
+   * Every request, whoever asked, once its result is final: the station
+   * runtime drives the PLC, printers and upstream from it.  Emitted in
+   * the thread that completes the request (the caller's main context for
+   * agg_line_execute_async ()).
+   */
+  signals[SIGNAL_EXECUTED] =
+    g_signal_new ("executed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_POINTER);
 }
 
 static void
@@ -1580,17 +1605,16 @@ complete (AggLine   *self,
           GError    *error)
 {
   if (result != NULL)
-    {
-      apply_session (self, state);
-      return result;
-    }
+    apply_session (self, state);
+  else if (error != NULL && error->domain == ROLLBACK_QUARK)
+    result = g_steal_pointer (&state->rolled_back);
+  else
+    /* Nothing was written: say why, in words the line understands. */
+    result = agg_result_new (AGG_OUTCOME_STORE_FAILED, _("Not recorded: %s"),
+                             error ? error->message : _("unknown failure"));
 
-  if (error != NULL && error->domain == ROLLBACK_QUARK)
-    return g_steal_pointer (&state->rolled_back);
-
-  /* Nothing was written: say why, in words the line understands. */
-  return agg_result_new (AGG_OUTCOME_STORE_FAILED, _("Not recorded: %s"),
-                         error ? error->message : _("unknown failure"));
+  g_signal_emit (self, signals[SIGNAL_EXECUTED], 0, state->job.request, result);
+  return result;
 }
 
 static gboolean

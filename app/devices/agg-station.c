@@ -1,0 +1,599 @@
+/* agg-station.c: the running station — engine, devices, printers, upstream
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agg-line-private.h"
+#include "agg-station.h"
+
+/* The groups the station's subsystems claim; anything else is a typo. */
+static const char * const known_groups[] = {
+  "station", "scanner:", "plc", "plc.map", "printer:", "labels", "epcis", "sync", "camera:",
+  NULL
+};
+
+/* The status file is rewritten at most this often. */
+#define STATUS_WRITE_INTERVAL_MS 500
+
+struct _AggStation
+{
+  GObject           parent_instance;
+
+  AggLine          *line;
+  AggConfig        *config;
+  AggStationConfig  identity;
+  gulong            executed_id;
+  gboolean          started;
+
+  /* Requests wait here so that every source is served in arrival order. */
+  GQueue            queue;
+  gboolean          busy;
+
+  /* id → message */
+  GHashTable       *faults;
+  GHashTable       *warnings;
+
+  guint             status_source;
+  gboolean          status_dirty;
+};
+
+G_DEFINE_FINAL_TYPE (AggStation, agg_station, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_REQUEST_PROCESSED,
+  SIGNAL_STATUS_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void status_changed (AggStation *self);
+
+static void
+agg_station_dispose (GObject *object)
+{
+  AggStation *self = AGG_STATION (object);
+
+  agg_station_stop (self);
+  g_clear_handle_id (&self->status_source, g_source_remove);
+
+  G_OBJECT_CLASS (agg_station_parent_class)->dispose (object);
+}
+
+static void
+agg_station_finalize (GObject *object)
+{
+  AggStation *self = AGG_STATION (object);
+
+  g_assert (g_queue_is_empty (&self->queue));
+  g_clear_object (&self->line);
+  g_clear_pointer (&self->config, agg_config_unref);
+  agg_station_config_clear (&self->identity);
+  g_hash_table_unref (self->faults);
+  g_hash_table_unref (self->warnings);
+
+  G_OBJECT_CLASS (agg_station_parent_class)->finalize (object);
+}
+
+static void
+agg_station_class_init (AggStationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = agg_station_dispose;
+  object_class->finalize = agg_station_finalize;
+
+  /**
+   * AggStation::request-processed:
+   * @request: the request, its source naming the reader for a scan
+   * @result: the committed result
+   *
+   * Every request the station ran, whether a reader, a camera or a caller
+   * of agg_station_execute_async () brought it.
+   */
+  signals[SIGNAL_REQUEST_PROCESSED] =
+    g_signal_new ("request-processed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_POINTER);
+
+  /**
+   * AggStation::status-changed:
+   *
+   * A device, fault or warning changed; agg_station_dup_status () tells.
+   */
+  signals[SIGNAL_STATUS_CHANGED] =
+    g_signal_new ("status-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+}
+
+static void
+agg_station_init (AggStation *self)
+{
+  g_queue_init (&self->queue);
+  self->faults = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->warnings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+AggStation *
+agg_station_new (AggLine    *line,
+                 AggConfig  *config,
+                 GError    **error)
+{
+  g_autoptr(AggStation) self = NULL;
+
+  g_return_val_if_fail (AGG_IS_LINE (line), NULL);
+  g_return_val_if_fail (config != NULL, NULL);
+
+  self = g_object_new (AGG_TYPE_STATION, NULL);
+  self->line = g_object_ref (line);
+  self->config = agg_config_ref (config);
+
+  if (!agg_config_check_groups (config, known_groups, error) ||
+      !agg_config_get_station (config, &self->identity, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+AggLine *
+agg_station_get_line (AggStation *self)
+{
+  g_return_val_if_fail (AGG_IS_STATION (self), NULL);
+
+  return self->line;
+}
+
+AggConfig *
+agg_station_get_config (AggStation *self)
+{
+  g_return_val_if_fail (AGG_IS_STATION (self), NULL);
+
+  return self->config;
+}
+
+/* Identity */
+
+typedef struct
+{
+  const char *key;
+  const char *value;                  /* NULL: remove the setting */
+} Setting;
+
+static gpointer
+apply_identity_job (AggStore  *store,
+                    sqlite3   *db,
+                    gpointer   user_data,
+                    GError   **error)
+{
+  GArray *settings = user_data;
+  /* The station itself makes the change; the audit row says so. */
+  const AggActor station = { 0, NULL, AGG_ROLE_ADMIN };
+
+  for (guint i = 0; i < settings->len; i++)
+    {
+      Setting *setting = &g_array_index (settings, Setting, i);
+      GError *local_error = NULL;
+      g_autofree char *old = agg_settings_get (store, setting->key, &local_error);
+
+      if (agg_propagate_local_error (error, &local_error))
+        return NULL;
+      if (g_strcmp0 (old, setting->value) == 0 || setting->value == NULL)
+        continue;
+      if (!agg_settings_set (store, &station, setting->key, setting->value, error))
+        return NULL;
+    }
+  return GINT_TO_POINTER (TRUE);
+}
+
+static gboolean
+apply_identity (AggStation  *self,
+                GError     **error)
+{
+  g_autoptr(GArray) settings = g_array_new (FALSE, FALSE, sizeof (Setting));
+  const char *tz = self->identity.time_zone;
+  Setting setting;
+
+  if (self->identity.name != NULL)
+    {
+      setting = (Setting) { "station_name", self->identity.name };
+      g_array_append_val (settings, setting);
+    }
+  if (self->identity.gln != NULL)
+    {
+      setting = (Setting) { "gln", self->identity.gln };
+      g_array_append_val (settings, setting);
+    }
+  if (self->identity.extension != NULL)
+    {
+      setting = (Setting) { "gln_extension", self->identity.extension };
+      g_array_append_val (settings, setting);
+    }
+  /* "local" leaves the recorded offset to the station's clock, or to an
+   * administrator's setting. */
+  if (g_ascii_strcasecmp (tz, "utc") == 0)
+    {
+      setting = (Setting) { "utc_offset", "+00:00" };
+      g_array_append_val (settings, setting);
+    }
+  else if (g_ascii_strcasecmp (tz, "local") != 0)
+    {
+      setting = (Setting) { "utc_offset", tz };
+      g_array_append_val (settings, setting);
+    }
+
+  if (settings->len == 0)
+    return TRUE;
+  return agg_store_run_sync (agg_line_get_store (self->line), AGG_STORE_WRITE,
+                             apply_identity_job, settings, error) != NULL;
+}
+
+/* Faults */
+
+static gboolean
+set_condition (GHashTable *table,
+               const char *id,
+               const char *message)
+{
+  const char *old = g_hash_table_lookup (table, id);
+
+  if (message == NULL)
+    return g_hash_table_remove (table, id);
+  if (g_strcmp0 (old, message) == 0)
+    return FALSE;
+  g_hash_table_insert (table, g_strdup (id), g_strdup (message));
+  return TRUE;
+}
+
+void
+agg_station_set_fault (AggStation *self,
+                       const char *id,
+                       const char *message)
+{
+  g_return_if_fail (AGG_IS_STATION (self));
+  g_return_if_fail (id != NULL);
+
+  if (!set_condition (self->faults, id, message))
+    return;
+  if (message != NULL)
+    g_message ("Station fault %s: %s", id, message);
+  else
+    g_message ("Station fault %s cleared", id);
+  status_changed (self);
+}
+
+void
+agg_station_set_warning (AggStation *self,
+                         const char *id,
+                         const char *message)
+{
+  g_return_if_fail (AGG_IS_STATION (self));
+  g_return_if_fail (id != NULL);
+
+  if (set_condition (self->warnings, id, message))
+    status_changed (self);
+}
+
+gboolean
+agg_station_has_fault (AggStation *self)
+{
+  g_return_val_if_fail (AGG_IS_STATION (self), FALSE);
+
+  return g_hash_table_size (self->faults) > 0;
+}
+
+/* What a committed result means for the line beyond the engine. */
+static void
+line_executed (AggLine          *line,
+               const AggRequest *request,
+               const AggResult  *result,
+               AggStation       *self)
+{
+  if (result->outcome == AGG_OUTCOME_STORE_FAILED)
+    agg_station_set_fault (self, "database", result->message);
+  else if (request->action != AGG_ACTION_SHOW && request->action != AGG_ACTION_STATUS)
+    agg_station_set_fault (self, "database", NULL);
+
+  if (result->outcome == AGG_OUTCOME_SSCC_RANGE_EXHAUSTED)
+    agg_station_set_fault (self, "sscc", result->message);
+  else if (agg_result_is_ok (result) &&
+           (request->action == AGG_ACTION_SCAN || request->action == AGG_ACTION_CLOSE_CASE ||
+            request->action == AGG_ACTION_CLOSE_PALLET || request->action == AGG_ACTION_IMPORT))
+    agg_station_set_fault (self, "sscc", NULL);
+}
+
+/* The queue */
+
+typedef struct
+{
+  AggRequest *request;
+  GTask      *task;                   /* NULL for a reader's frame */
+} Queued;
+
+static void run_next (AggStation *self);
+
+static void
+execute_cb (GObject      *source,
+            GAsyncResult *res,
+            gpointer      user_data)
+{
+  g_autoptr(AggStation) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AggResult) result = agg_line_execute_finish (AGG_LINE (source), res, &error);
+  Queued *queued = g_queue_pop_head (&self->queue);
+
+  self->busy = FALSE;
+  if (result != NULL)
+    g_signal_emit (self, signals[SIGNAL_REQUEST_PROCESSED], 0, queued->request, result);
+
+  if (queued->task != NULL)
+    {
+      if (result != NULL)
+        g_task_return_pointer (queued->task, g_steal_pointer (&result),
+                               (GDestroyNotify) agg_result_free);
+      else
+        g_task_return_error (queued->task, g_steal_pointer (&error));
+      g_object_unref (queued->task);
+    }
+  agg_request_free (queued->request);
+  g_free (queued);
+
+  run_next (self);
+}
+
+static void
+run_next (AggStation *self)
+{
+  Queued *queued = g_queue_peek_head (&self->queue);
+
+  if (self->busy || queued == NULL)
+    return;
+
+  self->busy = TRUE;
+  agg_line_execute_async (self->line, queued->request,
+                          queued->task ? g_task_get_cancellable (queued->task) : NULL,
+                          execute_cb, g_object_ref (self));
+}
+
+/* Takes @request. */
+static void
+enqueue (AggStation *self,
+         AggRequest *request,
+         GTask      *task)
+{
+  Queued *queued = g_new0 (Queued, 1);
+
+  queued->request = request;
+  queued->task = task;
+  g_queue_push_tail (&self->queue, queued);
+  run_next (self);
+}
+
+void
+agg_station_execute_async (AggStation          *self,
+                           const AggRequest    *request,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (AGG_IS_STATION (self));
+  g_return_if_fail (request != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, agg_station_execute_async);
+  enqueue (self, agg_request_copy (request), task);
+}
+
+AggResult *
+agg_station_execute_finish (AggStation    *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (AGG_IS_STATION (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Status */
+
+static JsonArray *
+conditions_to_json (GHashTable *table)
+{
+  g_autoptr(GList) keys = g_list_sort (g_hash_table_get_keys (table), (GCompareFunc) strcmp);
+  JsonArray *array = json_array_new ();
+
+  for (GList *l = keys; l != NULL; l = l->next)
+    {
+      JsonObject *object = json_object_new ();
+
+      json_object_set_string_member (object, "id", l->data);
+      json_object_set_string_member (object, "message", g_hash_table_lookup (table, l->data));
+      json_array_add_object_element (array, object);
+    }
+  return array;
+}
+
+JsonObject *
+agg_station_dup_status (AggStation *self)
+{
+  JsonObject *status;
+
+  g_return_val_if_fail (AGG_IS_STATION (self), NULL);
+
+  status = json_object_new ();
+  if (self->identity.name != NULL)
+    json_object_set_string_member (status, "name", self->identity.name);
+  else
+    json_object_set_null_member (status, "name");
+  json_object_set_string_member (status, "config", agg_config_get_path (self->config) != NULL
+                                                    ? agg_config_get_path (self->config) : "");
+  json_object_set_boolean_member (status, "running", self->started);
+  json_object_set_array_member (status, "faults", conditions_to_json (self->faults));
+  json_object_set_array_member (status, "warnings", conditions_to_json (self->warnings));
+  json_object_set_array_member (status, "devices", agg_station_dup_devices (self));
+  return status;
+}
+
+JsonArray *
+agg_station_dup_devices (AggStation *self)
+{
+  g_return_val_if_fail (AGG_IS_STATION (self), NULL);
+
+  return json_array_new ();
+}
+
+char *
+agg_station_status_path (const char *db_path)
+{
+  g_return_val_if_fail (db_path != NULL, NULL);
+
+  return g_strconcat (db_path, "-station.json", NULL);
+}
+
+static gboolean
+write_status (AggStation  *self,
+              GError     **error)
+{
+  g_autoptr(JsonObject) status = agg_station_dup_status (self);
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *updated = g_date_time_format_iso8601 (now);
+  g_autofree char *path = agg_station_status_path (agg_store_get_path (agg_line_get_store (self->line)));
+  g_autofree char *text = NULL;
+
+  json_object_set_int_member (status, "pid", getpid ());
+  json_object_set_string_member (status, "updated_at", updated);
+  json_node_set_object (node, status);
+  text = json_to_string (node, TRUE);
+  return g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+}
+
+static gboolean
+write_status_cb (gpointer user_data)
+{
+  AggStation *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!self->status_dirty)
+    {
+      self->status_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  self->status_dirty = FALSE;
+  if (self->started && !write_status (self, &error))
+    g_warning ("Cannot publish the station's status: %s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Coalesces bursts of changes into one signal per main loop turn and one
+ * file write per interval. */
+static void
+status_changed (AggStation *self)
+{
+  g_signal_emit (self, signals[SIGNAL_STATUS_CHANGED], 0);
+
+  self->status_dirty = TRUE;
+  if (self->status_source == 0 && self->started)
+    {
+      write_status_cb (self);
+      self->status_source = g_timeout_add (STATUS_WRITE_INTERVAL_MS, write_status_cb, self);
+    }
+}
+
+JsonObject *
+agg_station_read_status (const char  *db_path,
+                         gboolean    *running,
+                         GError     **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+  JsonObject *status;
+  gint64 pid;
+
+  g_return_val_if_fail (db_path != NULL, NULL);
+
+  *running = FALSE;
+  path = agg_station_status_path (db_path);
+  if (!g_file_get_contents (path, &text, NULL, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return NULL;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  if (!json_parser_load_from_data (parser, text, -1, error))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("%s is not a station status"), path);
+      return NULL;
+    }
+
+  status = json_object_ref (json_node_get_object (root));
+  pid = json_object_get_int_member_with_default (status, "pid", 0);
+  /* A station killed without stopping leaves its last words behind. */
+  *running = json_object_get_boolean_member_with_default (status, "running", FALSE) &&
+             pid > 0 && (kill ((pid_t) pid, 0) == 0 || errno == EPERM);
+  return status;
+}
+
+/* Start and stop */
+
+gboolean
+agg_station_start (AggStation  *self,
+                   GError     **error)
+{
+  g_return_val_if_fail (AGG_IS_STATION (self), FALSE);
+
+  if (self->started)
+    return TRUE;
+
+  if (!apply_identity (self, error))
+    return FALSE;
+
+  self->executed_id = g_signal_connect (self->line, "executed", G_CALLBACK (line_executed), self);
+  self->started = TRUE;
+  status_changed (self);
+  return TRUE;
+}
+
+void
+agg_station_stop (AggStation *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (AGG_IS_STATION (self));
+
+  if (!self->started)
+    return;
+
+  g_clear_signal_handler (&self->executed_id, self->line);
+  self->started = FALSE;
+  /* The last word says the station is no longer running. */
+  if (!write_status (self, &error))
+    g_warning ("Cannot publish the station's status: %s", error->message);
+}
