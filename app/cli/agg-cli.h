@@ -38,6 +38,7 @@ int agg_cli_demo      (int argc, char **argv);
 int agg_cli_init      (int argc, char **argv);
 int agg_cli_run       (int argc, char **argv);
 int agg_cli_show      (int argc, char **argv);
+int agg_cli_status    (int argc, char **argv);
 int agg_cli_user      (int argc, char **argv);
 int agg_cli_product   (int argc, char **argv);
 int agg_cli_workorder (int argc, char **argv);

@@ -26,6 +26,7 @@ static const Command commands[] = {
   { "demo",      agg_cli_demo,      N_("Show what the station makes of typical scans") },
   { "init",      agg_cli_init,      N_("Create the database: init --demo | init --admin USER --name NAME") },
   { "run",       agg_cli_run,       N_("The headless station: commands on stdin, one JSON line each (run --help)") },
+  { "status",    agg_cli_status,    N_("The station's figures, devices and faults: status [--json]") },
   { "show",      agg_cli_show,      N_("Show a unit, case or pallet: show [--json] CODE") },
   { "user",      agg_cli_user,      N_("Users: user add|passwd|disable|enable|list …") },
   { "product",   agg_cli_product,   N_("Master data: product import FILE") },
