@@ -10,6 +10,7 @@
 
 #include "agg-application.h"
 #include "agg-line-private.h"
+#include "agg-station.h"
 #include "agg-window.h"
 
 struct _AggApplication
@@ -17,11 +18,13 @@ struct _AggApplication
   AdwApplication  parent_instance;
 
   char           *db_path;
+  char           *config_path;
   gboolean        demo;
   gboolean        fullscreen;
 
   AggStore       *store;
   AggLine        *line;
+  AggStation     *station;
   GError         *open_error;
 };
 
@@ -47,6 +50,8 @@ open_store_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_autoptr(AggStore) store = NULL;
   g_autoptr(AggLine) line = NULL;
+  g_autoptr(AggConfig) config = NULL;
+  g_autoptr(AggStation) station = NULL;
 
   /* The demo starts from a fresh line every time. */
   if (self->demo)
@@ -80,7 +85,31 @@ open_store_thread (GTask        *task,
       return;
     }
 
-  g_task_return_pointer (task, g_steal_pointer (&line), g_object_unref);
+  /* A configuration the station cannot run on is refused here, with the
+   * file and line, before the operator sees a line view. */
+  if (self->config_path != NULL)
+    config = agg_config_load (self->config_path, &error);
+  else
+    {
+      g_autofree char *default_path = agg_config_default_path ();
+
+      config = g_file_test (default_path, G_FILE_TEST_EXISTS)
+               ? agg_config_load (default_path, &error) : agg_config_new ();
+    }
+  if (config == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  station = agg_station_new (line, config, &error);
+  if (station == NULL || !agg_station_record_identity_sync (station, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&station), g_object_unref);
 }
 
 static void
@@ -90,20 +119,25 @@ open_store_cb (GObject      *source,
 {
   AggApplication *self = AGG_APPLICATION (source);
   g_autoptr(GError) error = NULL;
-  AggLine *line = g_task_propagate_pointer (G_TASK (result), &error);
+  AggStation *station = g_task_propagate_pointer (G_TASK (result), &error);
   GtkWindow *window;
 
-  if (line == NULL)
+  /* Devices open in the main context, where their signals arrive. */
+  if (station != NULL && !agg_station_start (station, &error))
+    g_clear_object (&station);
+
+  if (station == NULL)
     self->open_error = g_steal_pointer (&error);
   else
     {
-      self->line = line;
-      self->store = g_object_ref (agg_line_get_store (line));
+      self->station = station;
+      self->line = g_object_ref (agg_station_get_line (station));
+      self->store = g_object_ref (agg_line_get_store (self->line));
     }
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window != NULL)
-    agg_window_set_line (AGG_WINDOW (window), self->line, self->open_error);
+    agg_window_set_station (AGG_WINDOW (window), self->station, self->open_error);
 
   g_application_release (G_APPLICATION (self));
 }
@@ -117,8 +151,8 @@ agg_application_activate (GApplication *app)
   if (window == NULL)
     {
       window = GTK_WINDOW (agg_window_new (self));
-      if (self->line != NULL || self->open_error != NULL)
-        agg_window_set_line (AGG_WINDOW (window), self->line, self->open_error);
+      if (self->station != NULL || self->open_error != NULL)
+        agg_window_set_station (AGG_WINDOW (window), self->station, self->open_error);
     }
 
   if (self->fullscreen)
@@ -155,11 +189,14 @@ agg_application_handle_local_options (GApplication *app,
 {
   AggApplication *self = AGG_APPLICATION (app);
   const char *db = NULL;
+  const char *config = NULL;
 
   g_variant_dict_lookup (options, "demo", "b", &self->demo);
   g_variant_dict_lookup (options, "fullscreen", "b", &self->fullscreen);
   if (g_variant_dict_lookup (options, "db", "^&ay", &db))
     self->db_path = g_strdup (db);
+  if (g_variant_dict_lookup (options, "config", "^&ay", &config))
+    self->config_path = g_strdup (config);
 
   return -1;
 }
@@ -169,6 +206,9 @@ agg_application_dispose (GObject *object)
 {
   AggApplication *self = AGG_APPLICATION (object);
 
+  if (self->station != NULL)
+    agg_station_stop (self->station);
+  g_clear_object (&self->station);
   g_clear_object (&self->line);
   if (self->store != NULL)
     agg_store_close (self->store);
@@ -183,6 +223,7 @@ agg_application_finalize (GObject *object)
   AggApplication *self = AGG_APPLICATION (object);
 
   g_free (self->db_path);
+  g_free (self->config_path);
   g_clear_error (&self->open_error);
 
   G_OBJECT_CLASS (agg_application_parent_class)->finalize (object);
@@ -209,6 +250,8 @@ agg_application_init (AggApplication *self)
       N_("Run the demo line: fresh demo data and a simulated line"), NULL },
     { "fullscreen", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Fill the screen, as in a kiosk"), NULL },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("The station's database"), N_("PATH") },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+      N_("The station's devices and upstream"), N_("FILE") },
     { NULL }
   };
 

@@ -66,6 +66,8 @@ struct _AggCasePage
 {
   AdwBin          parent_instance;
 
+  AggStation     *station;
+
   GtkStack       *order_stack;
   GtkLabel       *no_order_label;
   GtkButton      *start_button;
@@ -1393,6 +1395,9 @@ agg_case_page_dispose (GObject *object)
   agg_dialog_close (&self->dialog);
   g_clear_handle_id (&self->demo_source, g_source_remove);
   g_queue_clear_full (&self->queue, (GDestroyNotify) pending_free);
+  if (self->station != NULL)
+    g_signal_handlers_disconnect_by_data (self->station, self);
+  g_clear_object (&self->station);
   g_clear_object (&self->line);
   g_clear_object (&self->accept_sound);
   g_clear_object (&self->reject_sound);
@@ -1549,6 +1554,44 @@ agg_case_page_set_line (AggCasePage *self,
   if (line != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)) &&
       agg_line_get_username (line) != NULL)
     session_started (self);
+}
+
+/* A reader's or camera's request, run by the station: shown as if the
+ * page had asked, with the reader's name in the history. */
+static void
+station_request_processed (AggStation       *station,
+                           const AggRequest *request,
+                           const AggResult  *result,
+                           AggCasePage      *self)
+{
+  Pending pending = { 0, };
+
+  if (request->source == NULL || g_cancellable_is_cancelled (self->cancellable))
+    return;
+
+  pending.request = (AggRequest *) request;
+  pending.at = g_date_time_new_now_local ();
+  g_object_freeze_notify (G_OBJECT (self));
+  handle_result (self, &pending, result);
+  g_object_thaw_notify (G_OBJECT (self));
+  g_date_time_unref (pending.at);
+}
+
+void
+agg_case_page_set_station (AggCasePage *self,
+                           AggStation  *station)
+{
+  g_return_if_fail (AGG_IS_CASE_PAGE (self));
+  g_return_if_fail (station == NULL || AGG_IS_STATION (station));
+
+  if (self->station == station)
+    return;
+  if (self->station != NULL)
+    g_signal_handlers_disconnect_by_data (self->station, self);
+  g_set_object (&self->station, station);
+  if (station != NULL)
+    g_signal_connect (station, "request-processed", G_CALLBACK (station_request_processed), self);
+  agg_case_page_set_line (self, station != NULL ? agg_station_get_line (station) : NULL);
 }
 
 void

@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "agg-line.h"
+#include "agg-station.h"
 
 G_BEGIN_DECLS
 
@@ -17,6 +18,10 @@ G_DECLARE_FINAL_TYPE (AggCasePage, agg_case_page, AGG, CASE_PAGE, AdwBin)
 void agg_case_page_set_line (AggCasePage *self,
                              AggLine     *line);
 /* A unit or case code read by a scanner. */
+/* Shows what the station's readers and cameras bring, beside the page's
+ * own scans. */
+void agg_case_page_set_station (AggCasePage *self,
+                                AggStation  *station);
 void agg_case_page_scan     (AggCasePage *self,
                              const char  *data,
                              gsize        len);

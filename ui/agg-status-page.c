@@ -84,6 +84,8 @@ struct _AggStatusPage
 {
   AdwBin               parent_instance;
 
+  AggStation          *station;
+
   GtkLabel            *updated_label;
   AdwActionRow        *database_row;
   GtkLabel            *database_label;
@@ -261,9 +263,72 @@ update_actions (AggStatusPage *self)
 
 /* The station */
 
+static GtkWidget *
+device_row (const char *title,
+            const char *subtitle,
+            const char *state,
+            const char *style,
+            const char *icon)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title ? title : "");
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+  if (icon != NULL)
+    {
+      GtkWidget *image = gtk_image_new_from_icon_name (icon);
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (image),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, state ? state : title, -1);
+      if (style != NULL)
+        gtk_widget_add_css_class (image, style);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), image);
+    }
+  if (state != NULL)
+    {
+      GtkWidget *label = gtk_label_new (state);
+
+      gtk_widget_add_css_class (label, "status-value");
+      if (style != NULL)
+        gtk_widget_add_css_class (label, style);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+    }
+  return row;
+}
+
+static void
+add_device_row (AggStatusPage *self,
+                GtkWidget     *row)
+{
+  adw_preferences_group_add (self->devices_group, row);
+  g_ptr_array_add (self->device_rows, row);
+}
+
+/* What a device kind is called on screen. */
+static const char *
+kind_title (const char *kind)
+{
+  if (g_strcmp0 (kind, "reader") == 0)
+    return _("Reader");
+  if (g_strcmp0 (kind, "plc") == 0)
+    return _("PLC");
+  if (g_strcmp0 (kind, "printer") == 0)
+    return _("Printer");
+  if (g_strcmp0 (kind, "camera") == 0)
+    return _("Camera");
+  if (g_strcmp0 (kind, "upstream") == 0)
+    return _("Upstream");
+  return kind;
+}
+
+/* Faults first, in red, then each device with its state and figures. */
 static void
 show_devices (AggStatusPage *self,
-              JsonArray     *devices)
+              JsonArray     *devices,
+              JsonArray     *faults)
 {
   guint n = devices ? json_array_get_length (devices) : 0;
 
@@ -271,28 +336,51 @@ show_devices (AggStatusPage *self,
     adw_preferences_group_remove (self->devices_group, g_ptr_array_index (self->device_rows, i));
   g_ptr_array_set_size (self->device_rows, 0);
 
-  /* Each device as the engine names it, with its state if it has one. */
+  for (guint i = 0; faults != NULL && i < json_array_get_length (faults); i++)
+    {
+      JsonObject *fault = json_array_get_object_element (faults, i);
+
+      add_device_row (self, device_row (get_string (fault, "message"), get_string (fault, "id"),
+                                        _("Line stopped"), "error", "dialog-error-symbolic"));
+    }
+
   for (guint i = 0; i < n; i++)
     {
       JsonNode *node = json_array_get_element (devices, i);
       JsonObject *device = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       const char *name = device ? get_string (device, "name") : NULL;
-      const char *state = device ? get_string (device, "status") : NULL;
-      GtkWidget *row = adw_action_row_new ();
+      const char *kind = device ? get_string (device, "kind") : NULL;
+      const char *detail = device ? get_string (device, "detail") : NULL;
+      const char *error = device ? get_string (device, "last_error") : NULL;
+      gboolean connected = device && json_object_get_boolean_member_with_default (device, "connected", FALSE);
+      g_autofree char *title = kind ? g_strdup_printf ("%s · %s", kind_title (kind), name ? name : "")
+                                    : g_strdup (name);
+      g_autofree char *subtitle = NULL;
 
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name ? name : "");
-      if (state != NULL)
-        {
-          GtkWidget *label = gtk_label_new (state);
+      if (detail != NULL && error != NULL && !connected)
+        subtitle = g_strdup_printf ("%s\n%s", detail, error);
+      else
+        subtitle = g_strdup (detail != NULL ? detail : error);
 
-          gtk_widget_add_css_class (label, "status-value");
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
-        }
-      adw_preferences_group_add (self->devices_group, row);
-      g_ptr_array_add (self->device_rows, row);
+      add_device_row (self, device_row (title, subtitle,
+                                        device ? get_string (device, "state") : NULL,
+                                        connected ? "success" : "error",
+                                        connected ? "emblem-ok-symbolic" : "network-offline-symbolic"));
     }
-  gtk_widget_set_visible (self->no_devices_row, n == 0);
+  gtk_widget_set_visible (self->no_devices_row,
+                          n == 0 && (faults == NULL || json_array_get_length (faults) == 0));
+}
+
+static void
+show_station (AggStatusPage *self)
+{
+  g_autoptr(JsonObject) status = NULL;
+
+  if (self->station == NULL)
+    return;
+  status = agg_station_dup_status (self->station);
+  show_devices (self, json_object_get_array_member (status, "devices"),
+                json_object_get_array_member (status, "faults"));
 }
 
 static void
@@ -328,8 +416,11 @@ show_status (AggStatusPage *self,
   set_style (GTK_WIDGET (self->exceptions_label), "error", exceptions > 0);
   set_count (self->events_label, get_int (status, "events_total"));
 
-  show_devices (self, devices && JSON_NODE_HOLDS_ARRAY (devices) ? json_node_get_array (devices)
-                                                                 : NULL);
+  if (self->station != NULL)
+    show_station (self);
+  else
+    show_devices (self, devices && JSON_NODE_HOLDS_ARRAY (devices) ? json_node_get_array (devices)
+                                                                   : NULL, NULL);
 
   /* Translators: when the figures were last read, as 14:05:09. */
   updated = g_strdup_printf (_("Last read at %s"), at);
@@ -833,6 +924,9 @@ agg_status_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   agg_dialog_close (&self->dialog);
   g_clear_handle_id (&self->timer, g_source_remove);
+  if (self->station != NULL)
+    g_signal_handlers_disconnect_by_data (self->station, self);
+  g_clear_object (&self->station);
   g_clear_object (&self->line);
   gtk_widget_dispose_template (GTK_WIDGET (self), AGG_TYPE_STATUS_PAGE);
 
@@ -941,4 +1035,21 @@ agg_status_page_set_line (AggStatusPage *self,
   update_timer (self);
   if (line != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))
     agg_status_page_refresh (self);
+}
+
+void
+agg_status_page_set_station (AggStatusPage *self,
+                             AggStation    *station)
+{
+  g_return_if_fail (AGG_IS_STATUS_PAGE (self));
+  g_return_if_fail (station == NULL || AGG_IS_STATION (station));
+
+  if (self->station == station)
+    return;
+  if (self->station != NULL)
+    g_signal_handlers_disconnect_by_data (self->station, self);
+  g_set_object (&self->station, station);
+  if (station != NULL)
+    g_signal_connect_swapped (station, "status-changed", G_CALLBACK (show_station), self);
+  show_station (self);
 }

@@ -9,6 +9,7 @@
 #include <adwaita.h>
 
 #include "agg-line.h"
+#include "agg-station.h"
 
 G_BEGIN_DECLS
 
@@ -19,5 +20,9 @@ void agg_status_page_set_line (AggStatusPage *self,
                                AggLine       *line);
 /* Reads everything again (the window calls it when the page is shown). */
 void agg_status_page_refresh  (AggStatusPage *self);
+
+/* The devices and faults of the running station, as they change. */
+void agg_status_page_set_station (AggStatusPage *self,
+                                  AggStation    *station);
 
 G_END_DECLS

@@ -172,6 +172,20 @@ agg_window_set_line (AggWindow    *self,
   update_session (self);
 }
 
+void
+agg_window_set_station (AggWindow    *self,
+                        AggStation   *station,
+                        const GError *error)
+{
+  g_return_if_fail (AGG_IS_WINDOW (self));
+
+  agg_window_set_line (self, station != NULL ? agg_station_get_line (station) : NULL, error);
+  if (station == NULL)
+    return;
+  agg_case_page_set_station (self->case_page, station);
+  agg_status_page_set_station (self->status_page, station);
+}
+
 /* An operator who walks away is logged out after the station's idle
  * time, even when nothing else happens on the line. */
 static gboolean

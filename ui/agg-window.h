@@ -21,6 +21,11 @@ void       agg_window_set_line (AggWindow      *self,
                                 AggLine        *line,
                                 const GError   *error);
 
+/* As agg_window_set_line (), with the station's devices around the line. */
+void       agg_window_set_station (AggWindow    *self,
+                                   AggStation   *station,
+                                   const GError *error);
+
 /* What a scanner read, wherever it came from (keyboard wedge, tests). */
 void       agg_window_scan     (AggWindow      *self,
                                 const char     *data,

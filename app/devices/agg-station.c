@@ -32,6 +32,7 @@ struct _AggStation
   AggConfig        *config;
   AggStationConfig  identity;
   gulong            executed_id;
+  gboolean          identity_recorded;
   gboolean          started;
 
   /* Requests wait here so that every source is served in arrival order. */
@@ -200,14 +201,17 @@ apply_identity_job (AggStore  *store,
   return GINT_TO_POINTER (TRUE);
 }
 
-static gboolean
-apply_identity (AggStation  *self,
-                GError     **error)
+gboolean
+agg_station_record_identity_sync (AggStation  *self,
+                                  GError     **error)
 {
   g_autoptr(GArray) settings = g_array_new (FALSE, FALSE, sizeof (Setting));
-  const char *tz = self->identity.time_zone;
+  const char *tz;
   Setting setting;
 
+  g_return_val_if_fail (AGG_IS_STATION (self), FALSE);
+
+  tz = self->identity.time_zone;
   if (self->identity.name != NULL)
     {
       setting = (Setting) { "station_name", self->identity.name };
@@ -236,10 +240,12 @@ apply_identity (AggStation  *self,
       g_array_append_val (settings, setting);
     }
 
-  if (settings->len == 0)
-    return TRUE;
-  return agg_store_run_sync (agg_line_get_store (self->line), AGG_STORE_WRITE,
-                             apply_identity_job, settings, error) != NULL;
+  if (settings->len > 0 &&
+      agg_store_run_sync (agg_line_get_store (self->line), AGG_STORE_WRITE,
+                          apply_identity_job, settings, error) == NULL)
+    return FALSE;
+  self->identity_recorded = TRUE;
+  return TRUE;
 }
 
 /* Faults */
@@ -572,7 +578,7 @@ agg_station_start (AggStation  *self,
   if (self->started)
     return TRUE;
 
-  if (!apply_identity (self, error))
+  if (!self->identity_recorded && !agg_station_record_identity_sync (self, error))
     return FALSE;
 
   self->executed_id = g_signal_connect (self->line, "executed", G_CALLBACK (line_executed), self);

@@ -30,11 +30,14 @@ AggStation *agg_station_new          (AggLine             *line,
 AggLine    *agg_station_get_line     (AggStation          *self);
 AggConfig  *agg_station_get_config   (AggStation          *self);
 
-/* Records the [station] identity in the database's settings (audited
- * when it changes), then opens the devices in the caller's thread-default
- * main context.  Devices that are not there yet are retried in the
- * background: only a configuration no retry can fix is an error.
- * Blocks briefly on the store: call before the UI shows. */
+/* Records the [station] identity in the database's settings, audited
+ * when it changes.  Blocks on the store: a UI calls it from a worker
+ * thread; agg_station_start () does it when nobody did. */
+gboolean    agg_station_record_identity_sync (AggStation  *self,
+                                              GError     **error);
+/* Opens the devices in the caller's thread-default main context.  Devices
+ * that are not there yet are retried in the background: only a
+ * configuration no retry can fix is an error. */
 gboolean    agg_station_start        (AggStation          *self,
                                       GError             **error);
 void        agg_station_stop         (AggStation          *self);
