@@ -72,17 +72,55 @@ render_list (const AggEpcisOptions *options,
   json_object_set_array_member (object, name, rendered);
 }
 
-/* A copy of @event with its identifiers rendered. */
+/* json_node_copy () shares objects and arrays; this copies them too. */
+static JsonNode *
+deep_copy (JsonNode *node)
+{
+  JsonNode *copy;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_object_new ();
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        json_object_set_member (object, name, deep_copy (member));
+      copy = json_node_init_object (json_node_alloc (), object);
+      json_object_unref (object);
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *source = json_node_get_array (node);
+      JsonArray *array = json_array_sized_new (json_array_get_length (source));
+
+      for (guint i = 0; i < json_array_get_length (source); i++)
+        json_array_add_element (array, deep_copy (json_array_get_element (source, i)));
+      copy = json_node_init_array (json_node_alloc (), array);
+      json_array_unref (array);
+    }
+  else
+    copy = json_node_copy (node);
+  return copy;
+}
+
+/* @event with its identifiers rendered: the event itself when they stay
+ * as they are, else a copy. */
 static JsonNode *
 render_event (const AggEpcisOptions *options,
               JsonObject            *event)
 {
   g_autoptr(JsonNode) original = json_node_init_object (json_node_alloc (), event);
-  JsonNode *copy = json_node_copy (original);
-  JsonObject *object = json_node_get_object (copy);
+  JsonNode *copy;
+  JsonObject *object;
 
   if (!options->epc_urns || options->company_prefix_length == 0)
-    return copy;
+    return g_steal_pointer (&original);
+
+  copy = deep_copy (original);
+  object = json_node_get_object (copy);
 
   render_member (options, object, "parentID");
   render_list (options, object, "epcList");
