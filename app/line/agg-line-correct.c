@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "agg-epcis-private.h"
 #include "agg-line-job.h"
 
 /* What a correction works on: the unit or container its code names. */
@@ -335,6 +336,7 @@ replace_unit (AggJob  *job,
   g_autofree char *meaning = NULL;
   g_autofree char *old_key = NULL;
   g_autofree char *new_key = NULL;
+  g_autofree char *wrong_event = NULL;
   AggSignature signature;
   AggUnit *unit = target->unit;
   AggResult *refusal;
@@ -370,6 +372,19 @@ replace_unit (AggJob  *job,
   if (refusal != NULL || signer == NULL)
     return refusal;
 
+  /* Replacing a unit corrects a wrong scan: a delivered packing event
+   * that named it recorded incorrect data. */
+  if (unit->announced)
+    {
+      g_autofree char *parent_uri = agg_sscc_uri (parent->sscc);
+      g_autofree char *unit_uri = agg_unit_uri (unit->gtin, unit->serial);
+
+      wrong_event = agg_epcis_find_sent_event (job->store, "AggregationEvent", "packing",
+                                               parent_uri, unit_uri, &local_error);
+      if (agg_propagate_local_error (error, &local_error))
+        return NULL;
+    }
+
   if (!agg_audit_append (job->store, &job->actor, "unit.replace", old_key, old_key, new_key,
                          job->request->reason, &signature, &audit_id, error) ||
       !take_unit_out (job->store, unit, "removed", audit_id, error))
@@ -389,6 +404,10 @@ replace_unit (AggJob  *job,
                          added->id, audit_id, error))
         return NULL;
     }
+
+  if (wrong_event != NULL &&
+      !agg_epcis_declare_error (job->store, wrong_event, "incorrect_data", audit_id, error))
+    return NULL;
 
   return agg_result_new (AGG_OUTCOME_ACCEPTED, _("Unit %s replaced by %s in case %s"),
                          unit->serial, agg_gs1_data_lookup (gs1, "21"), parent->sscc);
@@ -694,7 +713,9 @@ void_or_reprint_label (AggJob   *job,
 {
   g_autoptr(AggUser) signer = NULL;
   g_autoptr(GPtrArray) epcs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *meaning = NULL;
+  g_autofree char *wrong_event = NULL;
   AggSignature signature;
   AggContainer *container = target->container;
   AggResult *refusal;
@@ -728,7 +749,14 @@ void_or_reprint_label (AggJob   *job,
                              _("Label %s may be reprinted: marked as a reprint"), container->sscc);
     }
 
+  /* A voided label's SSCC never came to stand for a case or pallet (it
+   * holds nothing): a delivered commissioning event of it did not occur. */
   g_ptr_array_add (epcs, agg_sscc_uri (container->sscc));
+  wrong_event = agg_epcis_find_sent_event (job->store, "ObjectEvent", "commissioning", NULL,
+                                           g_ptr_array_index (epcs, 0), &local_error);
+  if (agg_propagate_local_error (error, &local_error))
+    return NULL;
+
   if (!agg_audit_append (job->store, &job->actor, "label.void", container->sscc,
                          container->status, "voided", job->request->reason, &signature,
                          &audit_id, error) ||
@@ -736,6 +764,10 @@ void_or_reprint_label (AggJob   *job,
       !set_container_status (job->store, container, "voided", error) ||
       !object_event (job->store, epcs, "DELETE", "decommissioning", "inactive",
                      container->order_id, audit_id, error))
+    return NULL;
+
+  if (wrong_event != NULL &&
+      !agg_epcis_declare_error (job->store, wrong_event, "did_not_occur", audit_id, error))
     return NULL;
 
   return agg_result_new (AGG_OUTCOME_ACCEPTED, _("Label %s voided"), container->sscc);
