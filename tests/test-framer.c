@@ -372,7 +372,10 @@ test_framer_random_garbage (void)
       agg_framer_set_timeout (framer, 10 * MS);
       while (pos < 64 * 1024)
         {
-          gsize n = MIN ((gsize) g_rand_int_range (rand, 1, 300), 64 * 1024 - pos);
+          /* MIN () evaluates its arguments twice: draw first. */
+          gsize n = g_rand_int_range (rand, 1, 300);
+
+          n = MIN (n, 64 * 1024 - pos);
 
           agg_framer_push (framer, garbage + pos, n, now);
           pos += n;
@@ -408,7 +411,9 @@ test_framer_burst_of_one_mebibyte (void)
   agg_framer_set_gs_substitute (framer, '~');
   while (pos < stream->len)
     {
-      gsize n = MIN ((gsize) g_rand_int_range (rand, 1, 8192), stream->len - pos);
+      gsize n = g_rand_int_range (rand, 1, 8192);
+
+      n = MIN (n, stream->len - pos);
 
       agg_framer_push (framer, (const guint8 *) stream->str + pos, n, 0);
       pos += n;
