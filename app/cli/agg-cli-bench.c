@@ -1071,6 +1071,8 @@ agg_cli_bench (int    argc,
 
   if (argc >= 2 && strcmp (argv[1], "line") == 0)
     return bench_line (argc, argv);
+  if (argc >= 2 && strcmp (argv[1], "readers") == 0)
+    return agg_cli_bench_readers (argc, argv);
 
   if (argc < 2 || strcmp (argv[1], "gs1") != 0)
     return agg_cli_usage_error ("%s", _(BENCH_USAGE));
