@@ -1061,7 +1061,7 @@ bench_line (int    argc,
 }
 
 #define BENCH_USAGE N_("usage: aggctl bench gs1 [--seconds N] | bench line [--scans N] " \
-                       "[--units M] [--dir DIR] [--keep]")
+                       "[--units M] [--dir DIR] [--keep] | bench readers")
 
 int
 agg_cli_bench (int    argc,
