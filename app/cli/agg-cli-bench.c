@@ -1061,7 +1061,7 @@ bench_line (int    argc,
 }
 
 #define BENCH_USAGE N_("usage: aggctl bench gs1 [--seconds N] | bench epcis [--events N] | bench line [--scans N] " \
-                       "[--units M] [--dir DIR] [--keep]")
+                       "[--units M] [--dir DIR] [--keep] | bench readers")
 
 int
 agg_cli_bench (int    argc,
@@ -1073,6 +1073,8 @@ agg_cli_bench (int    argc,
     return bench_line (argc, argv);
   if (argc >= 2 && strcmp (argv[1], "epcis") == 0)
     return agg_cli_bench_epcis (argc, argv);
+  if (argc >= 2 && strcmp (argv[1], "readers") == 0)
+    return agg_cli_bench_readers (argc, argv);
 
   if (argc < 2 || strcmp (argv[1], "gs1") != 0)
     return agg_cli_usage_error ("%s", _(BENCH_USAGE));

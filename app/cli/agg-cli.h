@@ -47,6 +47,9 @@ int agg_cli_audit     (int argc, char **argv);
 int agg_cli_backup    (int argc, char **argv);
 int agg_cli_epcis     (int argc, char **argv);
 int agg_cli_bench_epcis (int argc, char **argv);
+int agg_cli_scanner   (int argc, char **argv);
+/* aggctl bench readers, in agg-cli-scanner.c. */
+int agg_cli_bench_readers (int argc, char **argv);
 
 /* Prints "aggctl: MESSAGE" to stderr and returns AGG_CLI_EXIT_USAGE. */
 int agg_cli_usage_error (const char *format,
