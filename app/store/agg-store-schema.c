@@ -213,6 +213,20 @@ static const char migration_2[] =
   ");"
   "CREATE INDEX label_jobs_queue ON label_jobs (printer, status, id);"
   "CREATE INDEX label_jobs_container ON label_jobs (container_id);"
+  /* The queue and the station's figures read only the waiting jobs. */
+  "CREATE INDEX label_jobs_queued ON label_jobs (id) WHERE status = 'queued';"
+  /* Print and verify looks for the labels not yet scanned back. */
+  "CREATE INDEX containers_label_open ON containers (order_id)"
+  "  WHERE label_status IN ('pending', 'printed', 'failed');"
+  /* A voided, decommissioned or destroyed container's waiting labels are
+   * never printed, whichever correction retired it. */
+  "CREATE TRIGGER label_jobs_cancel AFTER UPDATE OF status ON containers"
+  "  WHEN NEW.status IN ('voided', 'decommissioned', 'destroyed') BEGIN"
+  "  UPDATE label_jobs SET status = 'cancelled'"
+  "   WHERE container_id = NEW.id AND status = 'queued';"
+  "  UPDATE containers SET label_status = 'none'"
+  "   WHERE id = NEW.id AND label_status = 'pending';"
+  "END;"
 
   /* Sync: delivery attempts, the server's answer to a refused event, and
    * how a supervisor resolved it. */
