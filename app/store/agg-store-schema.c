@@ -194,6 +194,10 @@ static const char migration_2[] =
   "ALTER TABLE products ADD COLUMN pallet_template TEXT;"
   "ALTER TABLE products ADD COLUMN print_verify INTEGER NOT NULL DEFAULT 0"
   "  CHECK (print_verify IN (0, 1));"
+  /* Whether the order's date goes on the label as a best-before date,
+   * AI (15), rather than as an expiry date, AI (17). */
+  "ALTER TABLE products ADD COLUMN best_before INTEGER NOT NULL DEFAULT 0"
+  "  CHECK (best_before IN (0, 1));"
   "ALTER TABLE containers ADD COLUMN label_status TEXT NOT NULL DEFAULT 'none'"
   "  CHECK (label_status IN ('none', 'pending', 'printed', 'verified', 'failed'));"
   /* One row per label sent or waiting for a printer; reprints are rows of
