@@ -1061,7 +1061,8 @@ bench_line (int    argc,
 }
 
 #define BENCH_USAGE N_("usage: aggctl bench gs1 [--seconds N] | bench line [--scans N] " \
-                       "[--units M] [--dir DIR] [--keep] | bench label [--seconds N]")
+                       "[--units M] [--dir DIR] [--keep] | bench label [--seconds N] | " \
+                       "bench print [--cases N]")
 
 int
 agg_cli_bench (int    argc,
@@ -1073,6 +1074,8 @@ agg_cli_bench (int    argc,
     return bench_line (argc, argv);
   if (argc >= 2 && strcmp (argv[1], "label") == 0)
     return agg_cli_bench_label (argc, argv);
+  if (argc >= 2 && strcmp (argv[1], "print") == 0)
+    return agg_cli_bench_print (argc, argv);
 
   if (argc < 2 || strcmp (argv[1], "gs1") != 0)
     return agg_cli_usage_error ("%s", _(BENCH_USAGE));

@@ -46,6 +46,9 @@ int agg_cli_audit     (int argc, char **argv);
 int agg_cli_backup    (int argc, char **argv);
 int agg_cli_label     (int argc, char **argv);
 int agg_cli_bench_label (int argc, char **argv);
+int agg_cli_print     (int argc, char **argv);
+int agg_cli_printer   (int argc, char **argv);
+int agg_cli_bench_print (int argc, char **argv);
 
 /* Prints "aggctl: MESSAGE" to stderr and returns AGG_CLI_EXIT_USAGE. */
 int agg_cli_usage_error (const char *format,

@@ -11,6 +11,8 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <libserialport.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -597,6 +599,9 @@ link_open (Link          *link,
       return FALSE;
     }
   link->socket = g_socket_connection_get_socket (link->connection);
+  /* A job follows a three-byte status query: without this, the job's
+   * last segment waits for the printer's delayed acknowledgement. */
+  g_socket_set_option (link->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   g_socket_set_blocking (link->socket, FALSE);
   g_socket_set_timeout (link->socket, 0);
   return TRUE;
