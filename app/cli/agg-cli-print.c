@@ -216,8 +216,9 @@ fault_changed_cb (AggPrintQueue *queue,
 static gboolean
 quit_cb (gpointer user_data)
 {
+  /* Both handlers are removed once the loop has stopped. */
   g_main_loop_quit (user_data);
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE;
 }
 
 static int

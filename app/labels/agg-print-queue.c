@@ -391,7 +391,8 @@ send_jobs (AggPrintQueue  *self,
                                                       job->sscc, local_error->message);
 
           set_last_error (self, slot, message, TRUE);
-          if (!agg_label_job_failed_sync (self->store, job->id, name, message, final, error) ||
+          if (!agg_label_job_failed_sync (self->store, job->id, name, message, final, FALSE,
+                                          error) ||
               !final)
             {
               if (error != NULL && *error == NULL)
@@ -415,15 +416,19 @@ send_jobs (AggPrintQueue  *self,
           return FALSE;
         }
       if (resend)
-        g_warning ("Label %s is sent again to %s after an interrupted attempt", job->sscc, name);
+        g_message ("Label %s is sent again to %s after an interrupted attempt", job->sscc, name);
 
       start = g_get_monotonic_time ();
       if (!agg_printer_send_sync (printer, data, &after, NULL, &local_error))
         {
           g_autoptr(GError) store_error = NULL;
 
+          /* Only a connection lost after the first byte leaves the
+           * label in doubt. */
           if (!agg_label_job_failed_sync (self->store, job->id, name, local_error->message,
-                                          FALSE, &store_error))
+                                          FALSE,
+                                          local_error->code == AGG_PRINTER_FAULT_CONNECTION_LOST,
+                                          &store_error))
             g_warning ("Cannot record the failed attempt at label %s: %s", job->sscc,
                        store_error->message);
           g_mutex_lock (&self->lock);

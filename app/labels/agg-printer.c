@@ -716,8 +716,7 @@ link_read_status (Link          *link,
             continue;
           if (n <= 0)
             {
-              /* A printer that hangs up instead of answering is as good as silent. */
-              set_fault (error, AGG_PRINTER_FAULT_NO_ANSWER,
+              set_fault (error, AGG_PRINTER_FAULT_CONNECTION_LOST,
                          n < 0 ? local_error->message : _("the printer closed the connection"));
               return FALSE;
             }
@@ -759,6 +758,29 @@ link_query (Link          *link,
   fault = agg_zpl_host_status_fault (&status);
   if (fault != AGG_PRINTER_FAULT_NONE)
     set_fault (error, fault, NULL);
+  return fault;
+}
+
+/* The query before anything is sent: a printer that accepts the
+ * connection and hangs up is busy with another host or broken, and
+ * nothing of a job has left yet. */
+static AggPrinterFault
+before_job (Link          *link,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  AggPrinterFault fault = link_query (link, cancellable, &local_error);
+
+  if (fault == AGG_PRINTER_FAULT_CONNECTION_LOST)
+    {
+      g_set_error (error, AGG_PRINTER_ERROR, AGG_PRINTER_FAULT_UNREACHABLE, "%s (%s)",
+                   agg_printer_fault_to_message (AGG_PRINTER_FAULT_UNREACHABLE),
+                   local_error->message);
+      return AGG_PRINTER_FAULT_UNREACHABLE;
+    }
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
   return fault;
 }
 
@@ -908,7 +930,7 @@ agg_printer_query_sync (AggPrinter    *self,
         if (!link_open (&link, self, cancellable, &local_error))
           fault = local_error->code;
         else if (self->language == AGG_PRINTER_LANGUAGE_ZPL)
-          fault = link_query (&link, cancellable, &local_error);
+          fault = before_job (&link, cancellable, &local_error);
       }
       break;
     case AGG_PRINTER_TYPE_CUPS:
@@ -961,12 +983,20 @@ agg_printer_send_sync (AggPrinter       *self,
 
         if (!link_open (&link, self, cancellable, error))
           return FALSE;
-        if (zpl && link_query (&link, cancellable, error) != AGG_PRINTER_FAULT_NONE)
+        if (zpl && before_job (&link, cancellable, error) != AGG_PRINTER_FAULT_NONE)
           return FALSE;
         if (!link_write (&link, data, len, self->write_timeout_ms, cancellable, error))
           return FALSE;
         if (zpl)
           after = link_query (&link, cancellable, &after_error);
+        /* A printer that hangs up after a job may not have taken all of
+         * it; one that stays silent does have it (many Zebras do not
+         * answer ~HS while out of paper or with the head open). */
+        if (after == AGG_PRINTER_FAULT_CONNECTION_LOST)
+          {
+            g_propagate_error (error, g_steal_pointer (&after_error));
+            return FALSE;
+          }
       }
       break;
     case AGG_PRINTER_TYPE_CUPS:

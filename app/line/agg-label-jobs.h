@@ -8,10 +8,12 @@
  * "" goes to the first configured printer whose role fits the container
  * (case, pallet or any); a named one waits for that printer.
  *
- * Sending is at least once: an attempt is counted in the database before
- * the first byte leaves, so a job interrupted between sending and being
- * marked sent (the station killed, the power gone) is sent again as it is
- * at the next start, and that resend is audited as "label.resend".
+ * Sending is at least once: a job is marked "in doubt" in the database
+ * before its first byte leaves, and cleared once the printer's answer is
+ * known.  A job interrupted between sending and being marked sent (the
+ * station killed, the power gone, the connection cut mid-label) is sent
+ * again as it is, and that resend is audited as "label.resend": the label
+ * may come out twice, never silently and never not at all.
  */
 
 #pragma once
@@ -85,9 +87,10 @@ gint64       agg_label_jobs_count_sync     (AggStore            *store,
                                             gboolean             serves_case,
                                             gboolean             serves_pallet,
                                             GError             **error);
-/* Counts an attempt before the job is sent.  FALSE without @error when
- * the job is no longer queued (voided meanwhile); *@resend says whether an
- * earlier attempt was interrupted, which is then audited. */
+/* Counts an attempt and marks the job in doubt before it is sent.  FALSE
+ * without @error when the job is no longer queued (voided meanwhile);
+ * *@resend says whether an earlier attempt was left in doubt, which is
+ * then audited. */
 gboolean     agg_label_job_begin_sync      (AggStore            *store,
                                             gint64               job_id,
                                             const char          *printer,
@@ -100,12 +103,14 @@ gboolean     agg_label_job_sent_sync       (AggStore            *store,
                                             GError             **error);
 /* An attempt failed with @message.  With @final the job is given up
  * (its label cannot be made) and the container's label is "failed";
- * otherwise it stays queued for the next attempt. */
+ * otherwise it stays queued for the next attempt.  @in_doubt: some of it
+ * may have reached the printer. */
 gboolean     agg_label_job_failed_sync     (AggStore            *store,
                                             gint64               job_id,
                                             const char          *printer,
                                             const char          *message,
                                             gboolean             final,
+                                            gboolean             in_doubt,
                                             GError             **error);
 /* Queues a label for the container @sscc on @printer, for aggctl print:
  * a closed case or pallet whose label was never queued gets its first

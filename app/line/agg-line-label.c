@@ -192,6 +192,8 @@ agg_label_verify_scan (AggJob          *job,
           !agg_audit_append (job->store, &job->actor, "label.verify", awaited->sscc,
                              "printed", "verified", NULL, NULL, NULL, error))
         return NULL;
+      g_free (awaited->label_status);
+      awaited->label_status = g_strdup ("verified");
       result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("Label of case %s verified"),
                                awaited->sscc);
       json_object_set_object_member (result->details, "case",
@@ -337,6 +339,7 @@ typedef struct
   const char *printer;
   const char *message;
   gboolean    final;
+  gboolean    in_doubt;
   gboolean    resend;
 } JobUpdate;
 
@@ -352,12 +355,10 @@ begin_job (AggStore  *store,
   JobUpdate *update = user_data;
   sqlite3_stmt *stmt;
   gboolean found = FALSE;
-  gint64 attempts;
-  gboolean had_error;
   g_autofree char *sscc = NULL;
 
   stmt = agg_store_prepare (store,
-                            "SELECT j.attempts, j.last_error IS NOT NULL, c.sscc"
+                            "SELECT j.in_doubt, c.sscc"
                             "  FROM label_jobs j JOIN containers c ON c.id = j.container_id"
                             " WHERE j.id = ? AND j.status = 'queued'", error);
   if (stmt == NULL)
@@ -365,14 +366,12 @@ begin_job (AggStore  *store,
   sqlite3_bind_int64 (stmt, 1, update->job_id);
   if (!agg_store_step_row (store, stmt, &found, error) || !found)
     return NULL;
-  attempts = sqlite3_column_int64 (stmt, 0);
-  had_error = sqlite3_column_int (stmt, 1) != 0;
-  sscc = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  update->resend = sqlite3_column_int (stmt, 0) != 0;
+  sscc = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
   sqlite3_reset (stmt);
 
-  /* An attempt that neither succeeded nor failed was cut short: the
+  /* An attempt left in doubt was cut short after bytes left: the
    * printer may have the label already. */
-  update->resend = attempts > 0 && !had_error;
   if (update->resend &&
       !agg_audit_append (store, &queue_actor, "label.resend", sscc, NULL, update->printer,
                          _("an earlier attempt was interrupted: the label may print twice"),
@@ -380,7 +379,7 @@ begin_job (AggStore  *store,
     return NULL;
 
   stmt = agg_store_prepare (store,
-                            "UPDATE label_jobs SET attempts = attempts + 1, last_error = NULL"
+                            "UPDATE label_jobs SET attempts = attempts + 1, in_doubt = 1"
                             " WHERE id = ?", error);
   if (stmt == NULL)
     return NULL;
@@ -397,7 +396,7 @@ agg_label_job_begin_sync (AggStore    *store,
                           gboolean    *resend,
                           GError     **error)
 {
-  JobUpdate update = { job_id, printer, NULL, FALSE, FALSE };
+  JobUpdate update = { job_id, printer, NULL, FALSE, FALSE, FALSE };
   gboolean queued;
 
   g_return_val_if_fail (AGG_IS_STORE (store), FALSE);
@@ -446,7 +445,7 @@ job_sent (AggStore  *store,
 
   stmt = agg_store_prepare (store,
                             "UPDATE label_jobs SET status = 'sent', sent_at = ?2, printer = ?3,"
-                            "  last_error = NULL WHERE id = ?1", error);
+                            "  last_error = NULL, in_doubt = 0 WHERE id = ?1", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, update->job_id);
@@ -479,7 +478,7 @@ agg_label_job_sent_sync (AggStore    *store,
                          const char  *printer,
                          GError     **error)
 {
-  JobUpdate update = { job_id, printer, NULL, FALSE, FALSE };
+  JobUpdate update = { job_id, printer, NULL, FALSE, FALSE, FALSE };
 
   g_return_val_if_fail (AGG_IS_STORE (store), FALSE);
   g_return_val_if_fail (printer != NULL, FALSE);
@@ -498,7 +497,7 @@ job_failed (AggStore  *store,
   g_autofree char *sscc = NULL;
 
   stmt = agg_store_prepare (store,
-                            "UPDATE label_jobs SET last_error = ?2,"
+                            "UPDATE label_jobs SET last_error = ?2, in_doubt = ?4,"
                             "  status = CASE WHEN ?3 THEN 'failed' ELSE status END"
                             " WHERE id = ?1 AND status = 'queued'", error);
   if (stmt == NULL)
@@ -506,6 +505,7 @@ job_failed (AggStore  *store,
   sqlite3_bind_int64 (stmt, 1, update->job_id);
   sqlite3_bind_text (stmt, 2, update->message, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 3, update->final);
+  sqlite3_bind_int (stmt, 4, update->in_doubt);
   if (!agg_store_step (store, stmt, error))
     return NULL;
   if (!update->final)
@@ -533,9 +533,10 @@ agg_label_job_failed_sync (AggStore    *store,
                            const char  *printer,
                            const char  *message,
                            gboolean     final,
+                           gboolean     in_doubt,
                            GError     **error)
 {
-  JobUpdate update = { job_id, printer, message, final, FALSE };
+  JobUpdate update = { job_id, printer, message, final, in_doubt, FALSE };
 
   g_return_val_if_fail (AGG_IS_STORE (store), FALSE);
   g_return_val_if_fail (message != NULL, FALSE);

@@ -213,7 +213,11 @@ static const char migration_2[] =
   "  last_error   TEXT,"
   "  audit_id     INTEGER REFERENCES audit (id),"
   "  created_at   TEXT NOT NULL,"
-  "  sent_at      TEXT"
+  "  sent_at      TEXT,"
+  /* Set before the first byte leaves and cleared once the printer's
+   * answer is known: a job still in doubt at the next attempt may have
+   * printed already. */
+  "  in_doubt     INTEGER NOT NULL DEFAULT 0 CHECK (in_doubt IN (0, 1))"
   ");"
   "CREATE INDEX label_jobs_queue ON label_jobs (printer, status, id);"
   "CREATE INDEX label_jobs_container ON label_jobs (container_id);"
