@@ -1167,8 +1167,10 @@ static const char *const order_columns[] = {
 typedef struct
 {
   const char *const *columns;
-  int                position[8];
+  int                position[9];
 } CsvHeader;
+G_STATIC_ASSERT (G_N_ELEMENTS (product_columns) - 1 <= G_N_ELEMENTS (((CsvHeader *) NULL)->position));
+G_STATIC_ASSERT (G_N_ELEMENTS (order_columns) - 1 <= G_N_ELEMENTS (((CsvHeader *) NULL)->position));
 
 static const char *
 csv_get (const CsvHeader *header,
