@@ -1060,8 +1060,9 @@ bench_line (int    argc,
   return status;
 }
 
-#define BENCH_USAGE N_("usage: aggctl bench gs1 [--seconds N] | bench epcis [--events N] | bench line [--scans N] " \
-                       "[--units M] [--dir DIR] [--keep] | bench readers")
+#define BENCH_USAGE N_("usage: aggctl bench gs1 [--seconds N] | bench epcis [--events N] | " \
+                       "bench line [--scans N] [--units M] [--dir DIR] [--keep] | bench readers | " \
+                       "bench label [--seconds N] | bench print [--cases N]")
 
 int
 agg_cli_bench (int    argc,
@@ -1075,6 +1076,10 @@ agg_cli_bench (int    argc,
     return agg_cli_bench_epcis (argc, argv);
   if (argc >= 2 && strcmp (argv[1], "readers") == 0)
     return agg_cli_bench_readers (argc, argv);
+  if (argc >= 2 && strcmp (argv[1], "label") == 0)
+    return agg_cli_bench_label (argc, argv);
+  if (argc >= 2 && strcmp (argv[1], "print") == 0)
+    return agg_cli_bench_print (argc, argv);
 
   if (argc < 2 || strcmp (argv[1], "gs1") != 0)
     return agg_cli_usage_error ("%s", _(BENCH_USAGE));

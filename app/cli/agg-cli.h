@@ -50,6 +50,11 @@ int agg_cli_bench_epcis (int argc, char **argv);
 int agg_cli_scanner   (int argc, char **argv);
 /* aggctl bench readers, in agg-cli-scanner.c. */
 int agg_cli_bench_readers (int argc, char **argv);
+int agg_cli_label     (int argc, char **argv);
+int agg_cli_bench_label (int argc, char **argv);
+int agg_cli_print     (int argc, char **argv);
+int agg_cli_printer   (int argc, char **argv);
+int agg_cli_bench_print (int argc, char **argv);
 
 /* Prints "aggctl: MESSAGE" to stderr and returns AGG_CLI_EXIT_USAGE. */
 int agg_cli_usage_error (const char *format,

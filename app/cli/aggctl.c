@@ -22,7 +22,7 @@ typedef struct
 static const Command commands[] = {
   { "gs1",       agg_cli_gs1,       N_("Parse and check GS1 codes: gs1 parse [--json] DATA|-") },
   { "sscc",      agg_cli_sscc,      N_("Make or check an SSCC: sscc make --gcp P --ext D --ref N | sscc check SSCC") },
-  { "bench",     agg_cli_bench,     N_("Measure the engine: bench gs1 | epcis | line | readers") },
+  { "bench",     agg_cli_bench,     N_("Measure the engine: bench gs1 | epcis | line | readers | label | print") },
   { "demo",      agg_cli_demo,      N_("Show what the station makes of typical scans") },
   { "init",      agg_cli_init,      N_("Create the database: init --demo | init --admin USER --name NAME") },
   { "run",       agg_cli_run,       N_("The headless station: commands on stdin, one JSON line each (run --help)") },
@@ -36,6 +36,9 @@ static const Command commands[] = {
   { "audit",     agg_cli_audit,     N_("The audit trail: audit list [--json] [--object CODE] | audit verify") },
   { "backup",    agg_cli_backup,    N_("Copy the database while it is in use: backup PATH") },
   { "scanner",   agg_cli_scanner,   N_("Barcode readers: scanner list [--json] | scanner listen [--json] [--count N] [NAME…]") },
+  { "label",     agg_cli_label,     N_("A case's or pallet's label: label [--format zpl|pdf|png] [--dpi N] [--size a6|4x6] CONTAINER") },
+  { "print",     agg_cli_print,     N_("Send a case's or pallet's label now: print [--printer NAME] [--reprint-reason R] CONTAINER") },
+  { "printer",   agg_cli_printer,   N_("Printers: printer status [--json] [NAME] | printer serve") },
 };
 
 static void

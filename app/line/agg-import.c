@@ -33,6 +33,7 @@ typedef struct
   gboolean    require_future_expiry;
   gboolean    require_serial_list;
   const char *case_code;
+  gboolean    print_verify;
 } Product;
 
 typedef struct
@@ -55,7 +56,7 @@ typedef struct
 } Range;
 
 /* The defaults are those of the schema. */
-#define PRODUCT_INIT { NULL, NULL, 0, 0, FALSE, TRUE, FALSE, "allocate" }
+#define PRODUCT_INIT { NULL, NULL, 0, 0, FALSE, TRUE, FALSE, "allocate", FALSE }
 #define RANGE_INIT { NULL, 0, 0, -1, 1000 }
 
 typedef struct
@@ -219,6 +220,8 @@ describe_product (const Product *product)
   json_builder_add_boolean_value (builder, product->require_serial_list);
   json_builder_set_member_name (builder, "case_code");
   json_builder_add_string_value (builder, product->case_code);
+  json_builder_set_member_name (builder, "print_verify");
+  json_builder_add_boolean_value (builder, product->print_verify);
   json_builder_end_object (builder);
 
   return node_to_string (builder);
@@ -238,7 +241,7 @@ read_product (AggStore    *store,
   stmt = agg_store_prepare (store,
                             "SELECT description, units_per_case, cases_per_pallet,"
                             " allow_mixed_lots, require_future_expiry, require_serial_list,"
-                            " case_code FROM products WHERE gtin = ?",
+                            " case_code, print_verify FROM products WHERE gtin = ?",
                             error);
   if (stmt == NULL)
     return NULL;
@@ -255,6 +258,7 @@ read_product (AggStore    *store,
         .require_future_expiry = sqlite3_column_int (stmt, 4) != 0,
         .require_serial_list = sqlite3_column_int (stmt, 5) != 0,
         .case_code = (const char *) sqlite3_column_text (stmt, 6),
+        .print_verify = sqlite3_column_int (stmt, 7) != 0,
       };
 
       description = describe_product (&old);
@@ -335,7 +339,8 @@ import_product (Import         *import,
   stmt = agg_store_prepare (import->store,
                             "INSERT INTO products (gtin, description, units_per_case,"
                             " cases_per_pallet, allow_mixed_lots, require_future_expiry,"
-                            " require_serial_list, case_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                            " require_serial_list, case_code, print_verify)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                             " ON CONFLICT (gtin) DO UPDATE SET"
                             " description = excluded.description,"
                             " units_per_case = excluded.units_per_case,"
@@ -343,7 +348,8 @@ import_product (Import         *import,
                             " allow_mixed_lots = excluded.allow_mixed_lots,"
                             " require_future_expiry = excluded.require_future_expiry,"
                             " require_serial_list = excluded.require_serial_list,"
-                            " case_code = excluded.case_code",
+                            " case_code = excluded.case_code,"
+                            " print_verify = excluded.print_verify",
                             error);
   if (stmt == NULL)
     return FALSE;
@@ -356,6 +362,7 @@ import_product (Import         *import,
   sqlite3_bind_int (stmt, 6, product->require_future_expiry);
   sqlite3_bind_int (stmt, 7, product->require_serial_list);
   sqlite3_bind_text (stmt, 8, product->case_code, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 9, product->print_verify);
   if (!agg_store_step (import->store, stmt, error))
     return FALSE;
 
@@ -762,7 +769,7 @@ import_range (Import       *import,
 
 static const char *const product_members[] = {
   "gtin", "description", "units_per_case", "cases_per_pallet", "allow_mixed_lots",
-  "require_future_expiry", "require_serial_list", "case_code", NULL
+  "require_future_expiry", "require_serial_list", "case_code", "print_verify", NULL
 };
 static const char *const order_members[] = {
   "id", "gtin", "lot", "expiry", "planned", "serials", NULL
@@ -887,6 +894,7 @@ json_import_product (Import      *import,
          json_get_boolean (import, object, "require_serial_list",
                            &product.require_serial_list, error) &&
          json_get_string (import, object, "case_code", FALSE, &product.case_code, error) &&
+         json_get_boolean (import, object, "print_verify", &product.print_verify, error) &&
          import_product (import, &product, error);
 }
 
@@ -1145,7 +1153,8 @@ csv_read_record (Csv        *csv,
 
 static const char *const product_columns[] = {
   "gtin", "description", "units_per_case", "cases_per_pallet",
-  "allow_mixed_lots", "require_future_expiry", "require_serial_list", "case_code", NULL
+  "allow_mixed_lots", "require_future_expiry", "require_serial_list", "case_code",
+  "print_verify", NULL
 };
 #define N_REQUIRED_PRODUCT_COLUMNS 4
 
@@ -1158,8 +1167,10 @@ static const char *const order_columns[] = {
 typedef struct
 {
   const char *const *columns;
-  int                position[8];
+  int                position[9];
 } CsvHeader;
+G_STATIC_ASSERT (G_N_ELEMENTS (product_columns) - 1 <= G_N_ELEMENTS (((CsvHeader *) NULL)->position));
+G_STATIC_ASSERT (G_N_ELEMENTS (order_columns) - 1 <= G_N_ELEMENTS (((CsvHeader *) NULL)->position));
 
 static const char *
 csv_get (const CsvHeader *header,
@@ -1238,6 +1249,8 @@ csv_import_product (Import           *import,
          csv_parse_boolean (import, "require_serial_list",
                             csv_get (header, fields, "require_serial_list"),
                             &product.require_serial_list, error) &&
+         csv_parse_boolean (import, "print_verify", csv_get (header, fields, "print_verify"),
+                            &product.print_verify, error) &&
          import_product (import, &product, error);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agg-epcis-private.h"
+#include "agg-label-jobs.h"
 #include "agg-line-job.h"
 
 /* What a correction works on: the unit or container its code names. */
@@ -740,13 +741,17 @@ void_or_reprint_label (AggJob   *job,
 
   if (reprint)
     {
+      /* The reprint is queued with the signature that allows it. */
       if (!exec_bound (job->store, "UPDATE containers SET reprints = reprints + 1 WHERE id = ?1",
                        container->id, NULL, error) ||
           !agg_audit_append (job->store, &job->actor, "label.reprint", container->sscc, NULL,
-                             "reprint", job->request->reason, &signature, NULL, error))
+                             "reprint", job->request->reason, &signature, &audit_id, error) ||
+          !agg_label_job_enqueue (job->store, container, job->request->code2, TRUE, audit_id,
+                                  error))
         return NULL;
       return agg_result_new (AGG_OUTCOME_ACCEPTED,
-                             _("Label %s may be reprinted: marked as a reprint"), container->sscc);
+                             _("Label %s queued for reprinting, marked as a reprint"),
+                             container->sscc);
     }
 
   /* A voided label's SSCC never came to stand for a case or pallet (it

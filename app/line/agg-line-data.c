@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "agg-epcis-private.h"
+#include "agg-label-jobs.h"
 #include "agg-line-job.h"
 
 static const char *
@@ -116,13 +117,15 @@ agg_container_free (AggContainer *container)
 {
   g_free (container->order_id);
   g_free (container->status);
+  g_free (container->label_status);
   g_free (container);
 }
 
 #define CONTAINER_SELECT \
   "SELECT c.id, c.sscc, c.kind, c.order_id, c.status, c.parent_id, c.announced," \
   "       (SELECT count (*) FROM units u WHERE u.parent_id = c.id)" \
-  "     + (SELECT count (*) FROM containers k WHERE k.parent_id = c.id)" \
+  "     + (SELECT count (*) FROM containers k WHERE k.parent_id = c.id)," \
+  "       c.label_status" \
   "  FROM containers c "
 
 /* The container in the row @stmt selects; @stmt is NULL when preparing it failed. */
@@ -145,6 +148,7 @@ container_from_statement (AggStore      *store,
   container->parent_id = sqlite3_column_int64 (stmt, 5);
   container->announced = sqlite3_column_int (stmt, 6);
   container->n_children = sqlite3_column_int64 (stmt, 7);
+  container->label_status = g_strdup (column_text (stmt, 8));
   return container;
 }
 
@@ -616,6 +620,10 @@ agg_container_close (AggStore            *store,
   g_free (container->status);
   container->status = g_strdup ("closed");
 
+  /* Its label is queued in the same transaction: it cannot be lost. */
+  if (!agg_label_job_on_close (store, container, audit_id, error))
+    return FALSE;
+
   /* A reopened container closing again announces only what is new. */
   if (epcs->len == 0)
     return TRUE;
@@ -848,6 +856,7 @@ agg_container_to_json (AggStore            *store,
   json_object_set_int_member (object, "count", container->n_children);
   json_object_set_int_member (object, "capacity", capacity);
   json_object_set_string_member (object, "order", container->order_id);
+  json_object_set_string_member (object, "label_status", container->label_status);
   if (container->parent_id != 0)
     {
       g_autofree char *parent = container_sscc_of (store, container->parent_id);

@@ -75,6 +75,7 @@ typedef struct
   gint64   parent_id;                 /* 0: none */
   gboolean announced;
   gint64   n_children;
+  char    *label_status;              /* none, pending, printed, verified, failed */
 } AggContainer;
 
 void          agg_container_free      (AggContainer *container);

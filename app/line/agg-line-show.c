@@ -147,6 +147,24 @@ cases_of (AggStore  *store,
   return g_steal_pointer (&cases);
 }
 
+/* The container's labels: printed, waiting, failed or cancelled. */
+static JsonArray *
+label_jobs (AggStore  *store,
+            gint64     container_id,
+            GError   **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = agg_store_prepare (store,
+                            "SELECT id, printer, reprint, status, attempts, last_error,"
+                            "       created_at, sent_at"
+                            "  FROM label_jobs WHERE container_id = ? ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, container_id);
+  return agg_rows_to_json (store, stmt, NULL, error);
+}
+
 static JsonArray *
 rejections (AggStore    *store,
             const char  *gtin,
@@ -257,6 +275,10 @@ agg_line_handle_show (AggJob  *job,
       if (array == NULL)
         return NULL;
       json_object_set_array_member (record, "history", array);
+      array = label_jobs (store, container->id, error);
+      if (array == NULL)
+        return NULL;
+      json_object_set_array_member (record, "labels", array);
       result = agg_result_new (AGG_OUTCOME_ACCEPTED,
                                container->is_pallet ? _("Pallet %s: %s, %" PRId64 " cases")
                                                     : _("Case %s: %s, %" PRId64 " units"),
@@ -345,6 +367,7 @@ agg_line_handle_status (AggJob  *job,
     { "containers_total", "SELECT coalesce (max (id), 0) FROM containers" },
     { "audit_rows", "SELECT coalesce (max (id), 0) FROM audit" },
     { "sscc_remaining", "SELECT coalesce (sum (last_ref - next_ref + 1), 0) FROM sscc_ranges" },
+    { "labels_pending", "SELECT count (*) FROM label_jobs WHERE status = 'queued'" },
   };
   AggStore *store = job->store;
   const char *path = agg_store_get_path (store);

@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "agg-label-jobs.h"
 #include "agg-line-job.h"
 
 G_DEFINE_QUARK (agg-line-error-quark, agg_line_error)
@@ -40,6 +41,8 @@ static const char *const outcome_names[] = {
   [AGG_OUTCOME_OPEN_CONTAINERS] = "OPEN_CONTAINERS",
   [AGG_OUTCOME_STORE_FAILED] = "STORE_FAILED",
   [AGG_OUTCOME_BAD_REQUEST] = "BAD_REQUEST",
+  [AGG_OUTCOME_LABEL_NOT_VERIFIED] = "LABEL_NOT_VERIFIED",
+  [AGG_OUTCOME_LABEL_MISMATCH] = "LABEL_MISMATCH",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (outcome_names) == AGG_N_OUTCOMES);
 
@@ -814,10 +817,16 @@ scan_container (AggJob      *job,
                 GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(AggContainer) item = agg_container_load_sscc (job->store, sscc, &local_error);
+  g_autoptr(AggContainer) item = NULL;
   g_autoptr(AggContainer) open_case = NULL;
   AggResult *result;
 
+  /* A label awaiting verification is what an SSCC scan answers first. */
+  result = agg_label_verify_scan (job, order, sscc, &local_error);
+  if (result != NULL || agg_propagate_local_error (error, &local_error))
+    return result;
+
+  item = agg_container_load_sscc (job->store, sscc, &local_error);
   if (agg_propagate_local_error (error, &local_error))
     return NULL;
   if (item != NULL)
@@ -929,6 +938,12 @@ scan_unit (AggJob            *job,
     {
       gboolean exhausted;
       g_autofree char *sscc = NULL;
+
+      refusal = agg_label_check_verified (job, order, &local_error);
+      if (agg_propagate_local_error (error, &local_error))
+        return NULL;
+      if (refusal != NULL)
+        return reject_scan (job, refusal, order->id, gtin, serial, error);
 
       if (order->scan_case_code)
         return reject_scan (job, agg_result_new (AGG_OUTCOME_NO_OPEN_CASE,

@@ -54,6 +54,8 @@ typedef enum
   AGG_OUTCOME_OPEN_CONTAINERS,        /* an order cannot close while cases or pallets are open */
   AGG_OUTCOME_STORE_FAILED,           /* the database refused: disk full, damaged, busy */
   AGG_OUTCOME_BAD_REQUEST,            /* malformed command */
+  AGG_OUTCOME_LABEL_NOT_VERIFIED,     /* print and verify: scan the last case's label first */
+  AGG_OUTCOME_LABEL_MISMATCH,         /* print and verify: another SSCC than the case's */
   AGG_N_OUTCOMES
 } AggOutcome;
 
@@ -90,7 +92,7 @@ typedef enum
   AGG_ACTION_DESTROY,                 /* code, reason, with_contents */
   AGG_ACTION_SAMPLE,                  /* code (unit), reason */
   AGG_ACTION_VOID_LABEL,              /* code (SSCC), reason */
-  AGG_ACTION_REPRINT_LABEL,           /* code (SSCC), reason */
+  AGG_ACTION_REPRINT_LABEL,           /* code (SSCC), reason; code2: a printer, or NULL */
   AGG_ACTION_RECONCILE,               /* code: order id (default: the running one) */
   AGG_ACTION_CLOSE_ORDER,             /* code: order id, reason */
   AGG_ACTION_SET_MODE,                /* code: "case" or "pallet" */

@@ -194,6 +194,10 @@ static const char migration_2[] =
   "ALTER TABLE products ADD COLUMN pallet_template TEXT;"
   "ALTER TABLE products ADD COLUMN print_verify INTEGER NOT NULL DEFAULT 0"
   "  CHECK (print_verify IN (0, 1));"
+  /* Whether the order's date goes on the label as a best-before date,
+   * AI (15), rather than as an expiry date, AI (17). */
+  "ALTER TABLE products ADD COLUMN best_before INTEGER NOT NULL DEFAULT 0"
+  "  CHECK (best_before IN (0, 1));"
   "ALTER TABLE containers ADD COLUMN label_status TEXT NOT NULL DEFAULT 'none'"
   "  CHECK (label_status IN ('none', 'pending', 'printed', 'verified', 'failed'));"
   /* One row per label sent or waiting for a printer; reprints are rows of
@@ -209,10 +213,28 @@ static const char migration_2[] =
   "  last_error   TEXT,"
   "  audit_id     INTEGER REFERENCES audit (id),"
   "  created_at   TEXT NOT NULL,"
-  "  sent_at      TEXT"
+  "  sent_at      TEXT,"
+  /* Set before the first byte leaves and cleared once the printer's
+   * answer is known: a job still in doubt at the next attempt may have
+   * printed already. */
+  "  in_doubt     INTEGER NOT NULL DEFAULT 0 CHECK (in_doubt IN (0, 1))"
   ");"
   "CREATE INDEX label_jobs_queue ON label_jobs (printer, status, id);"
   "CREATE INDEX label_jobs_container ON label_jobs (container_id);"
+  /* The queue and the station's figures read only the waiting jobs. */
+  "CREATE INDEX label_jobs_queued ON label_jobs (id) WHERE status = 'queued';"
+  /* Print and verify looks for the labels not yet scanned back. */
+  "CREATE INDEX containers_label_open ON containers (order_id)"
+  "  WHERE label_status IN ('pending', 'printed', 'failed');"
+  /* A voided, decommissioned or destroyed container's waiting labels are
+   * never printed, whichever correction retired it. */
+  "CREATE TRIGGER label_jobs_cancel AFTER UPDATE OF status ON containers"
+  "  WHEN NEW.status IN ('voided', 'decommissioned', 'destroyed') BEGIN"
+  "  UPDATE label_jobs SET status = 'cancelled'"
+  "   WHERE container_id = NEW.id AND status = 'queued';"
+  "  UPDATE containers SET label_status = 'none'"
+  "   WHERE id = NEW.id AND label_status = 'pending';"
+  "END;"
 
   /* Sync: delivery attempts, the server's answer to a refused event, and
    * how a supervisor resolved it. */
