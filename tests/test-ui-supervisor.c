@@ -14,6 +14,7 @@
 #include <adwaita.h>
 #include <string.h>
 
+#include "agg-label-preview.h"
 #include "agg-signature-dialog.h"
 #include "agg-supervisor-page.h"
 #include "agg-test-ui.h"
@@ -346,6 +347,7 @@ test_case_tree (Fixture       *f,
 {
   g_autofree char *history = NULL;
   g_autofree char *header = NULL;
+  GtkWidget *preview;
   GtkWidget *dialog;
 
   agg_test_assert_controls_named (GTK_WIDGET (f->window));
@@ -369,6 +371,13 @@ test_case_tree (Fixture       *f,
   g_assert_false (gtk_widget_is_sensitive (agg_test_find_button (f->page, "Void label")));
   g_assert_false (gtk_widget_is_sensitive (agg_test_find_button (f->page, "Take off pallet")));
   g_assert_null (agg_test_find_button (f->page, "Take as sample"));
+
+  /* Its label beside it, as the line prints it. */
+  preview = agg_test_find_widget (f->page, AGG_TYPE_LABEL_PREVIEW);
+  g_assert_nonnull (preview);
+  agg_test_wait_until (agg_label_preview_get_label (AGG_LABEL_PREVIEW (preview)) != NULL);
+  g_assert_cmpstr (agg_label_get_sscc (agg_label_preview_get_label (AGG_LABEL_PREVIEW (preview))),
+                   ==, f->sscc);
 
   agg_test_save_screenshot (GTK_WIDGET (f->window), "screenshot-supervisor.png");
   agg_test_assert_controls_named (GTK_WIDGET (f->window));

@@ -19,6 +19,7 @@
 #include "agg-dialog.h"
 #include "agg-format.h"
 #include "agg-gs1.h"
+#include "agg-label-preview.h"
 #include "agg-signature-dialog.h"
 #include "agg-supervisor-page.h"
 
@@ -145,6 +146,7 @@ struct _AggSupervisorPage
   GtkLabel        *contents_placeholder;
   GtkListBox      *history_list;
   GtkBox          *corrections_box;
+  AggLabelPreview *label_preview;
 
   GtkWidget       *buttons[G_N_ELEMENTS (corrections)];
 
@@ -915,6 +917,17 @@ show_record (AggSupervisorPage *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HISTORY_COUNT]);
     }
 
+  /* Cases and pallets show their label beside their contents. */
+  if (g_strcmp0 (kind, "case") == 0 || g_strcmp0 (kind, "pallet") == 0)
+    {
+      agg_label_preview_set_store (self->label_preview, agg_line_get_store (self->line));
+      agg_label_preview_set_code (self->label_preview, get_string (record, "sscc"));
+    }
+  else
+    agg_label_preview_set_code (self->label_preview, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->label_preview),
+                          agg_label_preview_get_code (self->label_preview) != NULL);
+
   gtk_stack_set_visible_child_name (self->stack, "record");
   update_controls (self);
 
@@ -1530,6 +1543,7 @@ agg_supervisor_page_class_init (AggSupervisorPageClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (AGG_TYPE_LABEL_PREVIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/aggstation/Station/"
                                                "agg-supervisor-page.ui");
@@ -1552,6 +1566,7 @@ agg_supervisor_page_class_init (AggSupervisorPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AggSupervisorPage, contents_placeholder);
   gtk_widget_class_bind_template_child (widget_class, AggSupervisorPage, history_list);
   gtk_widget_class_bind_template_child (widget_class, AggSupervisorPage, corrections_box);
+  gtk_widget_class_bind_template_child (widget_class, AggSupervisorPage, label_preview);
   gtk_widget_class_bind_template_callback (widget_class, code_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, contents_activated_cb);
 

@@ -44,8 +44,8 @@
   "\n" \
   "[field:kind]\n" \
   "content=kind\n" \
-  "x=73\ny=7.6\nwidth=25.6\nheight=4\n" \
-  "font-size=4\nbold=true\nalign=right\n" \
+  "x=73\ny=8.4\nwidth=25.6\nheight=3.4\n" \
+  "font-size=3.4\nbold=true\nalign=right\n" \
   "\n" \
   "[field:rule-top]\n" \
   "content=rule\n" \

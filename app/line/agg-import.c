@@ -33,7 +33,12 @@ typedef struct
   gboolean    require_future_expiry;
   gboolean    require_serial_list;
   const char *case_code;
+  /* Labels: templates by name (NULL: the default), scan-back after
+   * printing, and whether the order's date is a best-before date. */
+  const char *case_template;
+  const char *pallet_template;
   gboolean    print_verify;
+  gboolean    best_before;
 } Product;
 
 typedef struct
@@ -56,7 +61,7 @@ typedef struct
 } Range;
 
 /* The defaults are those of the schema. */
-#define PRODUCT_INIT { NULL, NULL, 0, 0, FALSE, TRUE, FALSE, "allocate", FALSE }
+#define PRODUCT_INIT { NULL, NULL, 0, 0, FALSE, TRUE, FALSE, "allocate", NULL, NULL, FALSE, FALSE }
 #define RANGE_INIT { NULL, 0, 0, -1, 1000 }
 
 typedef struct
@@ -220,8 +225,14 @@ describe_product (const Product *product)
   json_builder_add_boolean_value (builder, product->require_serial_list);
   json_builder_set_member_name (builder, "case_code");
   json_builder_add_string_value (builder, product->case_code);
+  json_builder_set_member_name (builder, "case_template");
+  json_builder_add_string_value (builder, product->case_template);
+  json_builder_set_member_name (builder, "pallet_template");
+  json_builder_add_string_value (builder, product->pallet_template);
   json_builder_set_member_name (builder, "print_verify");
   json_builder_add_boolean_value (builder, product->print_verify);
+  json_builder_set_member_name (builder, "best_before");
+  json_builder_add_boolean_value (builder, product->best_before);
   json_builder_end_object (builder);
 
   return node_to_string (builder);
@@ -241,7 +252,8 @@ read_product (AggStore    *store,
   stmt = agg_store_prepare (store,
                             "SELECT description, units_per_case, cases_per_pallet,"
                             " allow_mixed_lots, require_future_expiry, require_serial_list,"
-                            " case_code, print_verify FROM products WHERE gtin = ?",
+                            " case_code, case_template, pallet_template, print_verify,"
+                            " best_before FROM products WHERE gtin = ?",
                             error);
   if (stmt == NULL)
     return NULL;
@@ -258,7 +270,10 @@ read_product (AggStore    *store,
         .require_future_expiry = sqlite3_column_int (stmt, 4) != 0,
         .require_serial_list = sqlite3_column_int (stmt, 5) != 0,
         .case_code = (const char *) sqlite3_column_text (stmt, 6),
-        .print_verify = sqlite3_column_int (stmt, 7) != 0,
+        .case_template = (const char *) sqlite3_column_text (stmt, 7),
+        .pallet_template = (const char *) sqlite3_column_text (stmt, 8),
+        .print_verify = sqlite3_column_int (stmt, 9) != 0,
+        .best_before = sqlite3_column_int (stmt, 10) != 0,
       };
 
       description = describe_product (&old);
@@ -266,6 +281,26 @@ read_product (AggStore    *store,
   sqlite3_reset (stmt);
 
   return description;
+}
+
+/* A label template is named as a file in the template folder is:
+ * letters, digits, "-" and "_", so that no name reaches outside it. */
+static gboolean
+check_template_name (Import      *import,
+                     const char  *field,
+                     const char  *name,
+                     GError     **error)
+{
+  gsize len;
+
+  if (name == NULL)
+    return TRUE;
+  len = strlen (name);
+  if (len == 0 || len > 64 ||
+      strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != len)
+    return fail (import, error, AGG_LINE_ERROR_INVALID, field,
+                 _("a label template's name is 1 to 64 letters, digits, “-” or “_”"));
+  return TRUE;
 }
 
 /* The id of an order of @gtin that is running or suspended, or NULL. */
@@ -317,6 +352,10 @@ import_product (Import         *import,
     return fail (import, error, AGG_LINE_ERROR_INVALID, "case_code",
                  _("must be “allocate” or “scan”, not “%s”"), product->case_code);
 
+  if (!check_template_name (import, "case_template", product->case_template, error) ||
+      !check_template_name (import, "pallet_template", product->pallet_template, error))
+    return FALSE;
+
   old_value = read_product (import->store, product->gtin, &local_error);
   if (agg_propagate_local_error (error, &local_error))
     return FALSE;
@@ -339,8 +378,9 @@ import_product (Import         *import,
   stmt = agg_store_prepare (import->store,
                             "INSERT INTO products (gtin, description, units_per_case,"
                             " cases_per_pallet, allow_mixed_lots, require_future_expiry,"
-                            " require_serial_list, case_code, print_verify)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                            " require_serial_list, case_code, case_template, pallet_template,"
+                            " print_verify, best_before)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                             " ON CONFLICT (gtin) DO UPDATE SET"
                             " description = excluded.description,"
                             " units_per_case = excluded.units_per_case,"
@@ -349,7 +389,10 @@ import_product (Import         *import,
                             " require_future_expiry = excluded.require_future_expiry,"
                             " require_serial_list = excluded.require_serial_list,"
                             " case_code = excluded.case_code,"
-                            " print_verify = excluded.print_verify",
+                            " case_template = excluded.case_template,"
+                            " pallet_template = excluded.pallet_template,"
+                            " print_verify = excluded.print_verify,"
+                            " best_before = excluded.best_before",
                             error);
   if (stmt == NULL)
     return FALSE;
@@ -362,7 +405,10 @@ import_product (Import         *import,
   sqlite3_bind_int (stmt, 6, product->require_future_expiry);
   sqlite3_bind_int (stmt, 7, product->require_serial_list);
   sqlite3_bind_text (stmt, 8, product->case_code, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 9, product->print_verify);
+  sqlite3_bind_text (stmt, 9, product->case_template, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 10, product->pallet_template, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 11, product->print_verify);
+  sqlite3_bind_int (stmt, 12, product->best_before);
   if (!agg_store_step (import->store, stmt, error))
     return FALSE;
 
@@ -769,7 +815,8 @@ import_range (Import       *import,
 
 static const char *const product_members[] = {
   "gtin", "description", "units_per_case", "cases_per_pallet", "allow_mixed_lots",
-  "require_future_expiry", "require_serial_list", "case_code", "print_verify", NULL
+  "require_future_expiry", "require_serial_list", "case_code", "case_template",
+  "pallet_template", "print_verify", "best_before", NULL
 };
 static const char *const order_members[] = {
   "id", "gtin", "lot", "expiry", "planned", "serials", NULL
@@ -894,7 +941,12 @@ json_import_product (Import      *import,
          json_get_boolean (import, object, "require_serial_list",
                            &product.require_serial_list, error) &&
          json_get_string (import, object, "case_code", FALSE, &product.case_code, error) &&
+         json_get_string (import, object, "case_template", FALSE, &product.case_template,
+                          error) &&
+         json_get_string (import, object, "pallet_template", FALSE, &product.pallet_template,
+                          error) &&
          json_get_boolean (import, object, "print_verify", &product.print_verify, error) &&
+         json_get_boolean (import, object, "best_before", &product.best_before, error) &&
          import_product (import, &product, error);
 }
 
@@ -1154,7 +1206,7 @@ csv_read_record (Csv        *csv,
 static const char *const product_columns[] = {
   "gtin", "description", "units_per_case", "cases_per_pallet",
   "allow_mixed_lots", "require_future_expiry", "require_serial_list", "case_code",
-  "print_verify", NULL
+  "case_template", "pallet_template", "print_verify", "best_before", NULL
 };
 #define N_REQUIRED_PRODUCT_COLUMNS 4
 
@@ -1167,7 +1219,7 @@ static const char *const order_columns[] = {
 typedef struct
 {
   const char *const *columns;
-  int                position[9];
+  int                position[12];
 } CsvHeader;
 G_STATIC_ASSERT (G_N_ELEMENTS (product_columns) - 1 <= G_N_ELEMENTS (((CsvHeader *) NULL)->position));
 G_STATIC_ASSERT (G_N_ELEMENTS (order_columns) - 1 <= G_N_ELEMENTS (((CsvHeader *) NULL)->position));
@@ -1182,6 +1234,17 @@ csv_get (const CsvHeader *header,
       return header->position[i] >= 0 ? g_ptr_array_index (fields, header->position[i]) : NULL;
 
   g_return_val_if_reached (NULL);
+}
+
+/* An empty value is none. */
+static const char *
+csv_get_optional (const CsvHeader *header,
+                  GPtrArray       *fields,
+                  const char      *column)
+{
+  const char *value = csv_get (header, fields, column);
+
+  return value != NULL && *value != '\0' ? value : NULL;
 }
 
 static gboolean
@@ -1235,6 +1298,8 @@ csv_import_product (Import           *import,
   product.description = csv_get (header, fields, "description");
   if (case_code != NULL && *case_code != '\0')
     product.case_code = case_code;
+  product.case_template = csv_get_optional (header, fields, "case_template");
+  product.pallet_template = csv_get_optional (header, fields, "pallet_template");
 
   return csv_parse_int (import, "units_per_case", csv_get (header, fields, "units_per_case"),
                         &product.units_per_case, error) &&
@@ -1251,6 +1316,8 @@ csv_import_product (Import           *import,
                             &product.require_serial_list, error) &&
          csv_parse_boolean (import, "print_verify", csv_get (header, fields, "print_verify"),
                             &product.print_verify, error) &&
+         csv_parse_boolean (import, "best_before", csv_get (header, fields, "best_before"),
+                            &product.best_before, error) &&
          import_product (import, &product, error);
 }
 
