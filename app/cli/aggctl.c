@@ -30,9 +30,10 @@ static const Command commands[] = {
   { "user",      agg_cli_user,      N_("Users: user add|passwd|disable|enable|list …") },
   { "product",   agg_cli_product,   N_("Master data: product import FILE") },
   { "workorder", agg_cli_workorder, N_("Work orders: workorder import FILE | list [--json] | close ORDER REASON") },
-  { "events",    agg_cli_events,    N_("The EPCIS outbox: events list [--pending] [--json]") },
+  { "events",    agg_cli_events,    N_("The EPCIS outbox: events list [--pending] [--json] | exceptions [--json] | resend|handled ID REASON") },
   { "audit",     agg_cli_audit,     N_("The audit trail: audit list [--json] [--object CODE] | audit verify") },
   { "backup",    agg_cli_backup,    N_("Copy the database while it is in use: backup PATH") },
+  { "sync",      agg_cli_sync,      N_("Deliver the outbox to the EPCIS repository of --config: sync [--once]") },
 };
 
 static void
