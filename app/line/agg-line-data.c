@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agg-epcis-private.h"
 #include "agg-line-job.h"
 
 static const char *
@@ -315,16 +316,22 @@ agg_collect_uris (AggStore      *store,
   return TRUE;
 }
 
-/* The station's read point and business location: its GLN, with the
- * extension when one is configured. */
+/* The station's GLN, and its read point and business location: the GLN
+ * with the extension when one is configured. */
 static char *
-station_location (AggStore *store)
+station_gln (AggStore *store)
 {
   g_autofree char *gln = agg_settings_get (store, "gln", NULL);
+
+  return gln != NULL ? g_steal_pointer (&gln) : g_strdup ("0000000000000");
+}
+
+static char *
+station_location (AggStore    *store,
+                  const char  *gln)
+{
   g_autofree char *extension = agg_settings_get (store, "gln_extension", NULL);
 
-  if (gln == NULL)
-    gln = g_strdup ("0000000000000");
   if (extension != NULL && *extension != '\0')
     {
       g_autofree char *escaped = g_uri_escape_string (extension, NULL, FALSE);
@@ -348,12 +355,17 @@ agg_events_add (AggStore    *store,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) body_node = NULL;
+  g_autoptr(JsonObject) body = NULL;
   g_autofree char *epcs_json = NULL;
-  g_autofree char *event_id = NULL;
-  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *body_json = NULL;
   g_autofree char *now = agg_now_utc ();
   g_autofree char *offset = agg_utc_offset (store);
-  g_autofree char *location = station_location (store);
+  g_autofree char *gln = station_gln (store);
+  g_autofree char *location = station_location (store, gln);
+  AggEpcisRow row = {
+    type, action, biz_step, disposition, now, offset, parent, epcs, location, gln, order_id,
+  };
   sqlite3_stmt *stmt;
 
   json_builder_begin_array (builder);
@@ -364,18 +376,25 @@ agg_events_add (AggStore    *store,
   json_generator_set_root (generator, root);
   epcs_json = json_generator_to_data (generator, NULL);
 
-  /* A stable ID from the start: the uploader sends it as is, so that a
-   * repository recognises a resent event. */
-  event_id = g_strconcat ("urn:uuid:", uuid, NULL);
+  /* The ID is the event's CBV 2.0 hash, fixed now with the body it was
+   * computed from: a resent event keeps it, so that a repository
+   * recognises it. */
+  body = agg_epcis_event_build (&row, error);
+  if (body == NULL)
+    return FALSE;
+  body_node = json_node_init_object (json_node_alloc (), body);
+  json_generator_set_root (generator, body_node);
+  body_json = json_generator_to_data (generator, NULL);
 
   stmt = agg_store_prepare (store,
                             "INSERT INTO events (event_id, type, action, biz_step, disposition,"
                             "  event_time, tz_offset, parent, epcs, read_point, biz_location,"
-                            "  order_id, audit_id)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+                            "  order_id, audit_id, body)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, event_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, json_object_get_string_member (body, "eventID"), -1,
+                     SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, type, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, action, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, biz_step, -1, SQLITE_STATIC);
@@ -391,6 +410,7 @@ agg_events_add (AggStore    *store,
     sqlite3_bind_int64 (stmt, 13, audit_id);
   else
     sqlite3_bind_null (stmt, 13);
+  sqlite3_bind_text (stmt, 14, body_json, -1, SQLITE_TRANSIENT);
   return agg_store_step (store, stmt, error);
 }
 

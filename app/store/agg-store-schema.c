@@ -220,6 +220,9 @@ static const char migration_2[] =
   "ALTER TABLE events ADD COLUMN last_error TEXT;"
   "ALTER TABLE events ADD COLUMN resolution TEXT;"
   "ALTER TABLE events ADD COLUMN resolved_audit_id INTEGER REFERENCES audit (id);"
+  /* The event's EPCIS 2.0 JSON-LD form as it was when its hash ID was
+   * computed: what is delivered, byte for byte, however often. */
+  "ALTER TABLE events ADD COLUMN body TEXT;"
   /* An error declaration names a sent event whose meaning was wrong and
    * the corrective events that replace it. */
   "CREATE TABLE error_declarations ("

@@ -52,6 +52,7 @@ struct _AggSync
   char            *capture_url;
   Mode             mode;
   AggEpcisFormat   format;
+  AggEpcisOptions  options;
   guint            batch_size;
   char            *authorization;     /* the Authorization header: a secret */
   char            *ca_file;
@@ -394,7 +395,8 @@ read_config (AggSync    *self,
                                 1000, &self->check_interval_ms, error) ||
       !agg_config_get_string (config, GROUP, "master-data-url", FALSE, NULL, &master, error) ||
       !agg_config_get_duration (config, GROUP, "master-data-interval", FALSE, 3600000, 1000,
-                                86400000 * 7ULL, 1000, &self->master_data_interval_ms, error))
+                                86400000 * 7ULL, 1000, &self->master_data_interval_ms, error) ||
+      !agg_epcis_options_load (&self->options, config, error))
     return FALSE;
 
   self->mode = mode;
@@ -643,24 +645,6 @@ refresh_counts (AggSync  *self,
   notify_locked (self);
   g_mutex_unlock (&self->lock);
   return TRUE;
-}
-
-typedef struct
-{
-  guint      limit;
-  GPtrArray *events;
-} ReadJob;
-
-static gpointer
-read_job (AggStore  *store,
-          sqlite3   *db,
-          gpointer   user_data,
-          GError   **error)
-{
-  ReadJob *job = user_data;
-
-  job->events = agg_epcis_events_read (store, "pending", NULL, 0, job->limit, error);
-  return NULL;
 }
 
 /* How the repository settled one event. */
@@ -1380,10 +1364,9 @@ deliver (Worker     *worker,
   AggSync *self = worker->self;
   g_autoptr(GBytes) document = NULL;
   g_auto(Verdict) verdict = { 0, };
-  AggEpcisOptions options = { FALSE, 0 };
   gint64 size_limit;
 
-  document = agg_epcis_document_new (events, NULL, self->format, &options, error);
+  document = agg_epcis_document_new (events, NULL, self->format, &self->options, error);
   if (document == NULL)
     return FALSE;
 
@@ -1547,18 +1530,12 @@ deliver_all (Worker  *worker,
 
   for (;;)
     {
-      g_autoptr(GError) local_error = NULL;
-      ReadJob job = { batch_limit (self), NULL };
-      g_autoptr(GPtrArray) events = NULL;
+      g_autoptr(GPtrArray) events = agg_epcis_events_read (self->store, "pending", NULL, 0,
+                                                           batch_limit (self), error);
 
-      agg_store_run_sync (self->store, AGG_STORE_READ, read_job, &job, &local_error);
-      events = job.events;
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      if (events == NULL || events->len == 0)
+      if (events == NULL)
+        return FALSE;
+      if (events->len == 0)
         break;
 
       set_state (self, "sending");
