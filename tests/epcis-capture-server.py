@@ -52,6 +52,8 @@ class State:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY,"
                         " event_id TEXT UNIQUE NOT NULL, type TEXT, parent TEXT, epcs TEXT)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS declarations (seq INTEGER PRIMARY KEY,"
+                        " event_id TEXT UNIQUE NOT NULL, reason TEXT)")
         self.db.execute("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY,"
                         " value INTEGER NOT NULL)")
         self.control = dict(CONTROL_KEYS)
@@ -90,6 +92,11 @@ class State:
         self.db.execute("BEGIN")
         duplicates = 0
         for event in events:
+            if event.get("declaration") is not None:
+                # An error declaration names a captured event; kept apart.
+                self.db.execute("INSERT OR IGNORE INTO declarations (event_id, reason)"
+                                " VALUES (?, ?)", (event["id"], event["declaration"]))
+                continue
             cursor = self.db.execute("INSERT OR IGNORE INTO events (event_id, type, parent, epcs)"
                                      " VALUES (?, ?, ?, ?)",
                                      (event["id"], event["type"], event["parent"], event["epcs"]))
@@ -112,14 +119,17 @@ def parse_events(body, content_type):
         document = json.loads(body)
         for event in document["epcisBody"]["eventList"]:
             epcs = event.get("epcList") or event.get("childEPCs") or []
+            declaration = event.get("errorDeclaration")
             events.append({"id": event.get("eventID"), "type": event.get("type"),
-                           "parent": event.get("parentID"), "epcs": json.dumps(epcs)})
+                           "parent": event.get("parentID"), "epcs": json.dumps(epcs),
+                           "declaration": declaration.get("reason", "") if declaration else None})
         return events
     root = ET.fromstring(body)
     for element in root.iter():
         if local(element.tag) not in ("ObjectEvent", "AggregationEvent"):
             continue
-        found = {"id": None, "type": local(element.tag), "parent": None, "epcs": []}
+        found = {"id": None, "type": local(element.tag), "parent": None, "epcs": [],
+                 "declaration": None}
         for child in element.iter():
             name = local(child.tag)
             if name == "eventID":
@@ -128,6 +138,10 @@ def parse_events(body, content_type):
                 found["parent"] = child.text
             elif name == "epc":
                 found["epcs"].append(child.text)
+            elif name == "errorDeclaration":
+                found["declaration"] = ""
+            elif name == "reason" and found["declaration"] is not None:
+                found["declaration"] = child.text
         found["epcs"] = json.dumps(found["epcs"])
         events.append(found)
     return events

@@ -395,6 +395,25 @@ def test_synchronous_xml_and_master_data():
     audit = outbox(db, "SELECT count(*) FROM audit WHERE username IS NULL AND action LIKE"
                        " 'product%'")
     check("the import is audited as the station", audit[0][0] >= 1, audit)
+
+    # An error declaration for a delivered event goes the same way.
+    declared = outbox(db, "SELECT event_id FROM events WHERE status = 'sent' ORDER BY id"
+                          " LIMIT 1")[0][0]
+    con = sqlite3.connect(db, timeout=30)
+    con.execute("INSERT INTO error_declarations (event_id, declared_at, tz_offset, reason,"
+                " corrective_ids) VALUES (?, '2026-11-24T12:00:00.000Z', '+00:00',"
+                " 'incorrect_data', '[]')", (declared,))
+    con.commit()
+    con.close()
+    r = sync_once(db, config)
+    status = outbox(db, "SELECT status FROM error_declarations")
+    check("an error declaration is delivered", r.returncode == 0 and status == [("sent",)],
+          r.stdout + r.stderr + str(status))
+    con = sqlite3.connect(repo.db, timeout=30)
+    received = con.execute("SELECT event_id FROM declarations").fetchall()
+    con.close()
+    check("the repository has the declaration of that event", received == [(declared,)],
+          received)
     repo.stop()
 
 

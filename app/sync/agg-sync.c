@@ -1415,6 +1415,146 @@ deliver (Worker     *worker,
     }
 }
 
+/* Error declarations: delivered after the events, the same way, and
+ * settled in their own table. */
+typedef struct
+{
+  GPtrArray  *declarations;
+  const char *status;                 /* NULL: count an attempt */
+  const char *reason;
+  GHashTable *only;                   /* event IDs; NULL: all */
+} DeclarationJob;
+
+static gpointer
+settle_declarations_job (AggStore  *store,
+                         sqlite3   *db,
+                         gpointer   user_data,
+                         GError   **error)
+{
+  DeclarationJob *job = user_data;
+  g_autofree char *now = agg_now_utc ();
+
+  for (guint i = 0; i < job->declarations->len; i++)
+    {
+      AggEpcisDeclaration *declaration = job->declarations->pdata[i];
+      sqlite3_stmt *stmt;
+
+      if (job->only != NULL &&
+          !g_hash_table_contains (job->only, agg_epcis_declaration_get_event_id (declaration)))
+        continue;
+      stmt = agg_store_prepare (store,
+                                "UPDATE error_declarations SET attempts = attempts + 1,"
+                                "  status = coalesce (?2, status), last_error = ?3,"
+                                "  sent_at = CASE WHEN ?2 = 'sent' THEN ?4 ELSE sent_at END"
+                                " WHERE id = ?1 AND status = 'pending'", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, agg_epcis_declaration_get_row_id (declaration));
+      sqlite3_bind_text (stmt, 2, job->status, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, job->reason, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 4, now, -1, SQLITE_TRANSIENT);
+      if (!agg_store_step (store, stmt, error))
+        return NULL;
+    }
+  return NULL;
+}
+
+static gboolean
+settle_declarations (AggSync     *self,
+                     GPtrArray   *declarations,
+                     const char  *status,
+                     const char  *reason,
+                     GHashTable  *only,
+                     GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  DeclarationJob job = { declarations, status, reason, only };
+
+  agg_store_run_sync (self->store, AGG_STORE_WRITE, settle_declarations_job, &job,
+                      &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A batch the repository refuses as a whole goes again one by one, so
+ * that only the refused declarations become exceptions. */
+static gboolean
+deliver_declarations (Worker  *worker,
+                      guint    limit,
+                      GError **error)
+{
+  AggSync *self = worker->self;
+  g_autoptr(GPtrArray) none = g_ptr_array_new ();
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) declarations = NULL;
+      g_autoptr(GBytes) document = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_auto(Verdict) verdict = { 0, };
+
+      declarations = agg_epcis_declarations_read (self->store, "pending", 0, limit, error);
+      if (declarations == NULL)
+        return FALSE;
+      if (declarations->len == 0)
+        return TRUE;
+
+      document = agg_epcis_document_new (none, declarations, self->format, &self->options,
+                                         error);
+      if (document == NULL)
+        return FALSE;
+      if (!post (worker, document, &verdict, &local_error))
+        {
+          if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            settle_declarations (self, declarations, NULL, local_error->message, NULL, NULL);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+
+      switch (verdict.kind)
+        {
+        case VERDICT_ACCEPTED:
+          if (!settle_declarations (self, declarations, "sent", NULL, NULL, error))
+            return FALSE;
+          break;
+        case VERDICT_REJECTED_EVENTS:
+          if (!settle_declarations (self, declarations, "sent", NULL, verdict.duplicates, error))
+            return FALSE;
+          {
+            GHashTableIter iter;
+            gpointer id, reason;
+
+            g_hash_table_iter_init (&iter, verdict.rejected);
+            while (g_hash_table_iter_next (&iter, &id, &reason))
+              {
+                g_autoptr(GHashTable) one = g_hash_table_new (g_str_hash, g_str_equal);
+
+                g_hash_table_add (one, id);
+                if (!settle_declarations (self, declarations, "exception", reason, one, error))
+                  return FALSE;
+              }
+          }
+          break;
+        case VERDICT_TOO_LARGE:
+        case VERDICT_REJECTED:
+        default:
+          if (declarations->len > 1)
+            limit = 1;
+          else if (!settle_declarations (self, declarations, "exception",
+                                         verdict.reason != NULL
+                                         ? verdict.reason
+                                         : _("The declaration is larger than the repository "
+                                             "accepts"), NULL, error))
+            return FALSE;
+          break;
+        }
+    }
+}
+
 static guint
 batch_limit (AggSync *self)
 {
@@ -1544,6 +1684,9 @@ deliver_all (Worker  *worker,
       if (g_cancellable_set_error_if_cancelled (worker->cancellable, error))
         return FALSE;
     }
+
+  if (!deliver_declarations (worker, batch_limit (self), error))
+    return FALSE;
 
   if (master_data_due (self))
     {
