@@ -462,10 +462,13 @@ dialog_response_cb (AggUpstreamPage  *self,
 
 /* GObject */
 
+/* A hidden page asks nothing of the engine: it reads when it is shown. */
 static void
 map_cb (AggUpstreamPage *self)
 {
   update_timer (self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    agg_upstream_page_refresh (self);
 }
 
 static void
@@ -536,5 +539,6 @@ agg_upstream_page_set_line (AggUpstreamPage *self,
 
   g_set_object (&self->line, line);
   update_timer (self);
-  agg_upstream_page_refresh (self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    agg_upstream_page_refresh (self);
 }

@@ -75,9 +75,6 @@ view_changed_cb (AggWindow *self)
 {
   if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "status") == 0)
     agg_status_page_refresh (self->status_page);
-  else if (g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack),
-                      "upstream") == 0)
-    agg_upstream_page_refresh (self->upstream_page);
 }
 
 static void
