@@ -497,6 +497,9 @@ correction_possible (AggSupervisorPage *self,
     case AGG_ACTION_IMPORT:
     case AGG_ACTION_GET_SETTINGS:
     case AGG_ACTION_SET_SETTING:
+    case AGG_ACTION_LIST_EXCEPTIONS:
+    case AGG_ACTION_EVENT_RESEND:
+    case AGG_ACTION_EVENT_HANDLED:
     case AGG_N_ACTIONS:
     default:
       return FALSE;

@@ -13,6 +13,7 @@
 #include "agg-scan-wedge.h"
 #include "agg-status-page.h"
 #include "agg-supervisor-page.h"
+#include "agg-upstream-page.h"
 #include "agg-window.h"
 
 struct _AggWindow
@@ -30,6 +31,8 @@ struct _AggWindow
   AggSupervisorPage    *supervisor_page;
   AggStatusPage        *status_page;
   AdwViewStackPage     *admin_stack_page;
+  AggUpstreamPage      *upstream_page;
+  AdwViewStackPage     *upstream_stack_page;
   AggAdminPage         *admin_page;
 
   AggLine              *line;
@@ -57,6 +60,10 @@ update_session (AggWindow *self)
 
   /* Users, master data and settings are for administrators only. */
   adw_view_stack_page_set_visible (self->admin_stack_page, admin);
+  /* The repository's refusals are for those who may resolve them. */
+  adw_view_stack_page_set_visible (self->upstream_stack_page,
+                                   self->line != NULL && agg_line_get_role (self->line, &role) &&
+                                   role >= AGG_ROLE_SUPERVISOR);
 
   /* Every session starts on the line. */
   if (user == NULL)
@@ -167,6 +174,7 @@ agg_window_set_line (AggWindow    *self,
   agg_case_page_set_line (self->case_page, line);
   agg_supervisor_page_set_line (self->supervisor_page, line);
   agg_status_page_set_line (self->status_page, line);
+  agg_upstream_page_set_line (self->upstream_page, line);
   agg_admin_page_set_line (self->admin_page, line);
   agg_line_list_users_async (line, NULL, list_users_cb, g_object_ref (self));
   update_session (self);
@@ -275,6 +283,7 @@ agg_window_class_init (AggWindowClass *klass)
   g_type_ensure (AGG_TYPE_SUPERVISOR_PAGE);
   g_type_ensure (AGG_TYPE_STATUS_PAGE);
   g_type_ensure (AGG_TYPE_ADMIN_PAGE);
+  g_type_ensure (AGG_TYPE_UPSTREAM_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/aggstation/Station/agg-window.ui");
@@ -289,6 +298,8 @@ agg_window_class_init (AggWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AggWindow, supervisor_page);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, status_page);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, admin_stack_page);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, upstream_page);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, upstream_stack_page);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, admin_page);
   gtk_widget_class_bind_template_callback (widget_class, logged_in_cb);
   gtk_widget_class_bind_template_callback (widget_class, view_changed_cb);

@@ -663,9 +663,19 @@ agg_cli_events (int    argc,
   static const char *const flags[] = { "--json", "--pending", NULL };
   gboolean values[2] = { FALSE, FALSE };
 
+  if (argc == 4 && (strcmp (argv[1], "resend") == 0 || strcmp (argv[1], "handled") == 0))
+    return agg_cli_events_resolve (argv[1], argv[2], argv[3]);
+  if (argc >= 2 && strcmp (argv[1], "exceptions") == 0)
+    {
+      if (argc > 3 || (argc == 3 && strcmp (argv[2], "--json") != 0))
+        return agg_cli_usage_error (_("usage: aggctl events exceptions [--json]"));
+      return agg_cli_events_exceptions (argc == 3);
+    }
+
   if (argc < 2 || strcmp (argv[1], "list") != 0 ||
       !parse_flags (argc - 1, argv + 1, flags, values, NULL, NULL))
-    return agg_cli_usage_error (_("usage: aggctl events list [--pending] [--json]"));
+    return agg_cli_usage_error (_("usage: aggctl events list [--pending] [--json] | "
+                                  "exceptions [--json] | resend|handled ID REASON"));
 
   return list_rows ("SELECT id, event_id, type, action, biz_step, disposition, event_time,"
                     "  tz_offset, parent, epcs, read_point, biz_location, order_id, status"

@@ -55,6 +55,13 @@ int agg_cli_bench_label (int argc, char **argv);
 int agg_cli_print     (int argc, char **argv);
 int agg_cli_printer   (int argc, char **argv);
 int agg_cli_bench_print (int argc, char **argv);
+int agg_cli_sync      (int argc, char **argv);
+
+/* aggctl events exceptions [--json]; events resend|handled ID REASON. */
+int agg_cli_events_exceptions (gboolean    json);
+int agg_cli_events_resolve    (const char *how,
+                               const char *event_id,
+                               const char *reason);
 
 /* Prints "aggctl: MESSAGE" to stderr and returns AGG_CLI_EXIT_USAGE. */
 int agg_cli_usage_error (const char *format,

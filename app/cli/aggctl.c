@@ -31,7 +31,7 @@ static const Command commands[] = {
   { "user",      agg_cli_user,      N_("Users: user add|passwd|disable|enable|list …") },
   { "product",   agg_cli_product,   N_("Master data: product import FILE") },
   { "workorder", agg_cli_workorder, N_("Work orders: workorder import FILE | list [--json] | close ORDER REASON") },
-  { "events",    agg_cli_events,    N_("The EPCIS outbox: events list [--pending] [--json]") },
+  { "events",    agg_cli_events,    N_("The EPCIS outbox: events list [--pending] [--json] | exceptions [--json] | resend|handled ID REASON") },
   { "epcis",     agg_cli_epcis,     N_("EPCIS documents of the outbox: epcis export --format jsonld|xml|xml12 …") },
   { "audit",     agg_cli_audit,     N_("The audit trail: audit list [--json] [--object CODE] | audit verify") },
   { "backup",    agg_cli_backup,    N_("Copy the database while it is in use: backup PATH") },
@@ -39,6 +39,7 @@ static const Command commands[] = {
   { "label",     agg_cli_label,     N_("A case's or pallet's label: label [--format zpl|pdf|png] [--dpi N] [--size a6|4x6] CONTAINER") },
   { "print",     agg_cli_print,     N_("Send a case's or pallet's label now: print [--printer NAME] [--reprint-reason R] CONTAINER") },
   { "printer",   agg_cli_printer,   N_("Printers: printer status [--json] [NAME] | printer serve") },
+  { "sync",      agg_cli_sync,      N_("Deliver the outbox to the EPCIS repository of --config: sync [--once]") },
 };
 
 static void

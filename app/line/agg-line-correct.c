@@ -837,6 +837,9 @@ agg_line_handle_correction (AggJob  *job,
     case AGG_ACTION_IMPORT:
     case AGG_ACTION_GET_SETTINGS:
     case AGG_ACTION_SET_SETTING:
+    case AGG_ACTION_LIST_EXCEPTIONS:
+    case AGG_ACTION_EVENT_RESEND:
+    case AGG_ACTION_EVENT_HANDLED:
     case AGG_N_ACTIONS:
     default:
       return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Not a correction"));

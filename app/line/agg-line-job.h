@@ -244,6 +244,9 @@ AggResult *agg_line_handle_status     (AggJob  *job,
                                        GError **error);
 AggResult *agg_line_handle_list_orders (AggJob  *job,
                                         GError **error);
+/* The exceptions of the upstream sync, and their resolution. */
+AggResult *agg_line_handle_sync       (AggJob  *job,
+                                       GError **error);
 /* Users, master data and settings. */
 AggResult *agg_line_handle_admin      (AggJob  *job,
                                        GError **error);

@@ -78,6 +78,9 @@ static const char *const action_names[] = {
   [AGG_ACTION_GET_SETTINGS] = "settings",
   [AGG_ACTION_SET_SETTING] = "set-setting",
   [AGG_ACTION_LIST_ORDERS] = "orders",
+  [AGG_ACTION_LIST_EXCEPTIONS] = "exceptions",
+  [AGG_ACTION_EVENT_RESEND] = "event-resend",
+  [AGG_ACTION_EVENT_HANDLED] = "event-handled",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (action_names) == AGG_N_ACTIONS);
 
@@ -248,7 +251,27 @@ struct _AggLine
   gboolean  pallet_mode;
   gint64    last_activity;
   guint     idle_timeout;
+
+  /* StatusSource: what other parts add to the status. */
+  GPtrArray *status_sources;
 };
+
+typedef struct
+{
+  char              *name;
+  AggLineStatusFunc  func;
+  gpointer           user_data;
+  GDestroyNotify     destroy;
+} StatusSource;
+
+static void
+status_source_free (StatusSource *source)
+{
+  if (source->destroy != NULL)
+    source->destroy (source->user_data);
+  g_free (source->name);
+  g_free (source);
+}
 
 G_DEFINE_FINAL_TYPE (AggLine, agg_line, G_TYPE_OBJECT)
 
@@ -268,6 +291,7 @@ agg_line_finalize (GObject *object)
   g_clear_object (&self->store);
   g_free (self->username);
   g_free (self->full_name);
+  g_ptr_array_unref (self->status_sources);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (agg_line_parent_class)->finalize (object);
@@ -301,6 +325,50 @@ agg_line_init (AggLine *self)
 {
   g_mutex_init (&self->lock);
   self->idle_timeout = 900;
+  self->status_sources = g_ptr_array_new_with_free_func ((GDestroyNotify) status_source_free);
+}
+
+void
+agg_line_add_status_source (AggLine           *self,
+                            const char        *name,
+                            AggLineStatusFunc  func,
+                            gpointer           user_data,
+                            GDestroyNotify     destroy)
+{
+  StatusSource *source;
+
+  g_return_if_fail (AGG_IS_LINE (self));
+  g_return_if_fail (name != NULL && func != NULL);
+
+  source = g_new0 (StatusSource, 1);
+  source->name = g_strdup (name);
+  source->func = func;
+  source->user_data = user_data;
+  source->destroy = destroy;
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->status_sources, source);
+  g_mutex_unlock (&self->lock);
+}
+
+/* The status request's figures from the other parts of the station. */
+static void
+add_status_sources (AggLine   *self,
+                    AggResult *result)
+{
+  JsonObject *status;
+
+  if (result->details == NULL || !json_object_has_member (result->details, "status"))
+    return;
+  status = json_object_get_object_member (result->details, "status");
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->status_sources->len; i++)
+    {
+      StatusSource *source = self->status_sources->pdata[i];
+
+      json_object_set_object_member (status, source->name, source->func (source->user_data));
+    }
+  g_mutex_unlock (&self->lock);
 }
 
 AggLine *
@@ -1411,16 +1479,18 @@ dispatch (AggJob  *job,
 {
   AggAction action = job->request->action;
 
-  /* Reading the record and logging in need no session; everything else
-   * is done by someone.  Any user may work the line; what needs more
-   * (partial closes, corrections, closing an order) asks for the
-   * signature of a supervisor. */
+  /* Reading the record (and the refused events) and logging in need no
+   * session; everything else is done by someone.  Any user may work the
+   * line; what needs more (partial closes, corrections, closing an
+   * order) asks for the signature of a supervisor. */
   if (action == AGG_ACTION_LOGIN)
     return handle_login (job, error);
   if (action == AGG_ACTION_SHOW)
     return agg_line_handle_show (job, error);
   if (action == AGG_ACTION_STATUS)
     return agg_line_handle_status (job, error);
+  if (action == AGG_ACTION_LIST_EXCEPTIONS)
+    return agg_line_handle_sync (job, error);
   if (action == AGG_ACTION_SCAN && !job->logged_in)
     return handle_scan (job, error);
   if (!job->logged_in)
@@ -1468,9 +1538,13 @@ dispatch (AggJob  *job,
     case AGG_ACTION_GET_SETTINGS:
     case AGG_ACTION_SET_SETTING:
       return agg_line_handle_admin (job, error);
+    case AGG_ACTION_EVENT_RESEND:
+    case AGG_ACTION_EVENT_HANDLED:
+      return agg_line_handle_sync (job, error);
     case AGG_ACTION_LOGIN:
     case AGG_ACTION_SHOW:
     case AGG_ACTION_STATUS:
+    case AGG_ACTION_LIST_EXCEPTIONS:
     case AGG_N_ACTIONS:
     default:
       return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Unknown request"));
@@ -1620,7 +1694,11 @@ complete (AggLine   *self,
           GError    *error)
 {
   if (result != NULL)
-    apply_session (self, state);
+    {
+      apply_session (self, state);
+      if (state->job.request->action == AGG_ACTION_STATUS && agg_result_is_ok (result))
+        add_status_sources (self, result);
+    }
   else if (error != NULL && error->domain == ROLLBACK_QUARK)
     result = g_steal_pointer (&state->rolled_back);
   else
@@ -1637,7 +1715,7 @@ read_only (AggAction action)
 {
   return action == AGG_ACTION_SHOW || action == AGG_ACTION_STATUS ||
          action == AGG_ACTION_LIST_ORDERS || action == AGG_ACTION_LIST_USERS ||
-         action == AGG_ACTION_GET_SETTINGS;
+         action == AGG_ACTION_GET_SETTINGS || action == AGG_ACTION_LIST_EXCEPTIONS;
 }
 
 AggResult *

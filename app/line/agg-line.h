@@ -107,6 +107,11 @@ typedef enum
   AGG_ACTION_GET_SETTINGS,            /* details "settings": { key: value } */
   AGG_ACTION_SET_SETTING,             /* code: key, code2: value; only the station's known keys */
   AGG_ACTION_LIST_ORDERS,             /* details "orders": the planned, running and suspended ones */
+  /* Upstream: events the repository refused, and what a supervisor does
+   * with them, signed. */
+  AGG_ACTION_LIST_EXCEPTIONS,         /* details "exceptions": the refused events, oldest first */
+  AGG_ACTION_EVENT_RESEND,            /* code: event ID, reason: deliver it again after a fix */
+  AGG_ACTION_EVENT_HANDLED,           /* code: event ID, reason: resolved outside the station */
   AGG_N_ACTIONS
 } AggAction;
 
@@ -189,6 +194,17 @@ void        agg_line_execute_async  (AggLine             *line,
 AggResult  *agg_line_execute_finish (AggLine             *line,
                                      GAsyncResult        *result,
                                      GError             **error);
+
+/* Figures another part of the station adds to the details of
+ * AGG_ACTION_STATUS, under "status" → @name (e.g. "sync").  @func runs
+ * in the thread that gets the result and returns a new object. */
+typedef JsonObject *(*AggLineStatusFunc) (gpointer user_data);
+
+void        agg_line_add_status_source (AggLine            *line,
+                                        const char         *name,
+                                        AggLineStatusFunc   func,
+                                        gpointer            user_data,
+                                        GDestroyNotify      destroy);
 
 /* The usernames of the active users, for a login screen to offer. */
 void        agg_line_list_users_async  (AggLine             *line,
