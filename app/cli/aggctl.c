@@ -40,6 +40,7 @@ static const Command commands[] = {
   { "print",     agg_cli_print,     N_("Send a case's or pallet's label now: print [--printer NAME] [--reprint-reason R] CONTAINER") },
   { "printer",   agg_cli_printer,   N_("Printers: printer status [--json] [NAME] | printer serve") },
   { "sync",      agg_cli_sync,      N_("Deliver the outbox to the EPCIS repository of --config: sync [--once]") },
+  { "decode",    agg_cli_decode,    N_("Read every DataMatrix in images: decode [--json] [--expect N] [--layout RxC] [--deadline MS] IMAGE…") },
 };
 
 static void
