@@ -207,7 +207,13 @@ idle_check_cb (gpointer user_data)
 
   timeout = agg_line_get_idle_timeout (self->line);
   if (timeout > 0 && g_get_monotonic_time () - self->last_input > (gint64) timeout * G_USEC_PER_SEC)
-    gtk_widget_activate_action (GTK_WIDGET (self), "win.logout", NULL);
+    {
+      g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_LOGOUT);
+
+      request->code = g_strdup ("idle");
+      self->last_input = g_get_monotonic_time ();
+      agg_line_execute_async (self->line, request, NULL, logout_cb, g_object_ref (self));
+    }
   return G_SOURCE_CONTINUE;
 }
 

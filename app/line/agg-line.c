@@ -613,8 +613,12 @@ static AggResult *
 handle_logout (AggJob  *job,
                GError **error)
 {
-  if (!agg_audit_append (job->store, &job->actor, "session.logout", job->actor.username,
-                         NULL, NULL, NULL, NULL, NULL, error))
+  /* The screen saw nobody touch it for the idle time: a timeout, even
+   * when a request of its own kept the engine's clock running. */
+  gboolean idle = g_strcmp0 (job->request->code, "idle") == 0;
+
+  if (!agg_audit_append (job->store, &job->actor, idle ? "session.timeout" : "session.logout",
+                         job->actor.username, NULL, NULL, NULL, NULL, NULL, error))
     return NULL;
 
   job->session_changed = TRUE;

@@ -75,7 +75,7 @@ gboolean    agg_role_from_string (const char *name,
 typedef enum
 {
   AGG_ACTION_LOGIN,                   /* user, pin — or badge */
-  AGG_ACTION_LOGOUT,
+  AGG_ACTION_LOGOUT,                  /* code "idle": nobody used the station for its idle time */
   AGG_ACTION_START_ORDER,             /* code: order id or its scanned barcode */
   AGG_ACTION_SUSPEND_ORDER,
   AGG_ACTION_SCAN,                    /* data, source */
