@@ -495,6 +495,7 @@ correction_possible (AggSupervisorPage *self,
     case AGG_ACTION_IMPORT:
     case AGG_ACTION_GET_SETTINGS:
     case AGG_ACTION_SET_SETTING:
+    case AGG_ACTION_SCAN_LAYER:
     case AGG_N_ACTIONS:
     default:
       return FALSE;

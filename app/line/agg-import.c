@@ -33,6 +33,8 @@ typedef struct
   gboolean    require_future_expiry;
   gboolean    require_serial_list;
   const char *case_code;
+  gint64      layer_rows;           /* the camera's layer layout; 0: none */
+  gint64      layer_cols;
 } Product;
 
 typedef struct
@@ -55,7 +57,7 @@ typedef struct
 } Range;
 
 /* The defaults are those of the schema. */
-#define PRODUCT_INIT { NULL, NULL, 0, 0, FALSE, TRUE, FALSE, "allocate" }
+#define PRODUCT_INIT { NULL, NULL, 0, 0, FALSE, TRUE, FALSE, "allocate", 0, 0 }
 #define RANGE_INIT { NULL, 0, 0, -1, 1000 }
 
 typedef struct
@@ -219,6 +221,13 @@ describe_product (const Product *product)
   json_builder_add_boolean_value (builder, product->require_serial_list);
   json_builder_set_member_name (builder, "case_code");
   json_builder_add_string_value (builder, product->case_code);
+  if (product->layer_rows > 0)
+    {
+      json_builder_set_member_name (builder, "layer_rows");
+      json_builder_add_int_value (builder, product->layer_rows);
+      json_builder_set_member_name (builder, "layer_cols");
+      json_builder_add_int_value (builder, product->layer_cols);
+    }
   json_builder_end_object (builder);
 
   return node_to_string (builder);
@@ -238,7 +247,8 @@ read_product (AggStore    *store,
   stmt = agg_store_prepare (store,
                             "SELECT description, units_per_case, cases_per_pallet,"
                             " allow_mixed_lots, require_future_expiry, require_serial_list,"
-                            " case_code FROM products WHERE gtin = ?",
+                            " case_code, ifnull (layer_rows, 0), ifnull (layer_cols, 0)"
+                            " FROM products WHERE gtin = ?",
                             error);
   if (stmt == NULL)
     return NULL;
@@ -255,6 +265,8 @@ read_product (AggStore    *store,
         .require_future_expiry = sqlite3_column_int (stmt, 4) != 0,
         .require_serial_list = sqlite3_column_int (stmt, 5) != 0,
         .case_code = (const char *) sqlite3_column_text (stmt, 6),
+        .layer_rows = sqlite3_column_int64 (stmt, 7),
+        .layer_cols = sqlite3_column_int64 (stmt, 8),
       };
 
       description = describe_product (&old);
@@ -313,6 +325,21 @@ import_product (Import         *import,
     return fail (import, error, AGG_LINE_ERROR_INVALID, "case_code",
                  _("must be “allocate” or “scan”, not “%s”"), product->case_code);
 
+  /* A camera layer: both or neither, and no more units than a case holds. */
+  if ((product->layer_rows != 0) != (product->layer_cols != 0))
+    return fail (import, error, AGG_LINE_ERROR_INVALID,
+                 product->layer_rows != 0 ? "layer_cols" : "layer_rows",
+                 _("a layer layout needs both layer_rows and layer_cols"));
+  if (product->layer_rows != 0 &&
+      (!check_range (import, "layer_rows", product->layer_rows, 1, 64, error) ||
+       !check_range (import, "layer_cols", product->layer_cols, 1, 64, error)))
+    return FALSE;
+  if (product->layer_rows * product->layer_cols > product->units_per_case)
+    return fail (import, error, AGG_LINE_ERROR_INVALID, "layer_rows",
+                 _("a layer of %" PRId64 " × %" PRId64
+                   " holds more than the %" PRId64 " units of a case"),
+                 product->layer_rows, product->layer_cols, product->units_per_case);
+
   old_value = read_product (import->store, product->gtin, &local_error);
   if (agg_propagate_local_error (error, &local_error))
     return FALSE;
@@ -335,7 +362,8 @@ import_product (Import         *import,
   stmt = agg_store_prepare (import->store,
                             "INSERT INTO products (gtin, description, units_per_case,"
                             " cases_per_pallet, allow_mixed_lots, require_future_expiry,"
-                            " require_serial_list, case_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                            " require_serial_list, case_code, layer_rows, layer_cols)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, nullif (?, 0), nullif (?, 0))"
                             " ON CONFLICT (gtin) DO UPDATE SET"
                             " description = excluded.description,"
                             " units_per_case = excluded.units_per_case,"
@@ -343,7 +371,9 @@ import_product (Import         *import,
                             " allow_mixed_lots = excluded.allow_mixed_lots,"
                             " require_future_expiry = excluded.require_future_expiry,"
                             " require_serial_list = excluded.require_serial_list,"
-                            " case_code = excluded.case_code",
+                            " case_code = excluded.case_code,"
+                            " layer_rows = excluded.layer_rows,"
+                            " layer_cols = excluded.layer_cols",
                             error);
   if (stmt == NULL)
     return FALSE;
@@ -356,6 +386,8 @@ import_product (Import         *import,
   sqlite3_bind_int (stmt, 6, product->require_future_expiry);
   sqlite3_bind_int (stmt, 7, product->require_serial_list);
   sqlite3_bind_text (stmt, 8, product->case_code, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 9, product->layer_rows);
+  sqlite3_bind_int64 (stmt, 10, product->layer_cols);
   if (!agg_store_step (import->store, stmt, error))
     return FALSE;
 
@@ -762,7 +794,7 @@ import_range (Import       *import,
 
 static const char *const product_members[] = {
   "gtin", "description", "units_per_case", "cases_per_pallet", "allow_mixed_lots",
-  "require_future_expiry", "require_serial_list", "case_code", NULL
+  "require_future_expiry", "require_serial_list", "case_code", "layer_rows", "layer_cols", NULL
 };
 static const char *const order_members[] = {
   "id", "gtin", "lot", "expiry", "planned", "serials", NULL
@@ -887,6 +919,8 @@ json_import_product (Import      *import,
          json_get_boolean (import, object, "require_serial_list",
                            &product.require_serial_list, error) &&
          json_get_string (import, object, "case_code", FALSE, &product.case_code, error) &&
+         json_get_int (import, object, "layer_rows", FALSE, &product.layer_rows, error) &&
+         json_get_int (import, object, "layer_cols", FALSE, &product.layer_cols, error) &&
          import_product (import, &product, error);
 }
 
@@ -1145,7 +1179,8 @@ csv_read_record (Csv        *csv,
 
 static const char *const product_columns[] = {
   "gtin", "description", "units_per_case", "cases_per_pallet",
-  "allow_mixed_lots", "require_future_expiry", "require_serial_list", "case_code", NULL
+  "allow_mixed_lots", "require_future_expiry", "require_serial_list", "case_code",
+  "layer_rows", "layer_cols", NULL
 };
 #define N_REQUIRED_PRODUCT_COLUMNS 4
 
@@ -1158,7 +1193,7 @@ static const char *const order_columns[] = {
 typedef struct
 {
   const char *const *columns;
-  int                position[8];
+  int                position[10];
 } CsvHeader;
 
 static const char *
@@ -1219,6 +1254,8 @@ csv_import_product (Import           *import,
 {
   Product product = PRODUCT_INIT;
   const char *case_code = csv_get (header, fields, "case_code");
+  const char *layer_rows = csv_get (header, fields, "layer_rows");
+  const char *layer_cols = csv_get (header, fields, "layer_cols");
 
   product.gtin = csv_get (header, fields, "gtin");
   product.description = csv_get (header, fields, "description");
@@ -1238,6 +1275,10 @@ csv_import_product (Import           *import,
          csv_parse_boolean (import, "require_serial_list",
                             csv_get (header, fields, "require_serial_list"),
                             &product.require_serial_list, error) &&
+         (layer_rows == NULL || *layer_rows == '\0' ||
+          csv_parse_int (import, "layer_rows", layer_rows, &product.layer_rows, error)) &&
+         (layer_cols == NULL || *layer_cols == '\0' ||
+          csv_parse_int (import, "layer_cols", layer_cols, &product.layer_cols, error)) &&
          import_product (import, &product, error);
 }
 

@@ -422,6 +422,7 @@ agg_line_handle_admin (AggJob  *job,
     case AGG_ACTION_SET_MODE:
     case AGG_ACTION_STATUS:
     case AGG_ACTION_LIST_ORDERS:
+    case AGG_ACTION_SCAN_LAYER:
     case AGG_N_ACTIONS:
     default:
       return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Not an administrative request"));

@@ -800,6 +800,7 @@ agg_line_handle_correction (AggJob  *job,
     case AGG_ACTION_IMPORT:
     case AGG_ACTION_GET_SETTINGS:
     case AGG_ACTION_SET_SETTING:
+    case AGG_ACTION_SCAN_LAYER:
     case AGG_N_ACTIONS:
     default:
       return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Not a correction"));

@@ -54,6 +54,7 @@ typedef enum
   AGG_OUTCOME_OPEN_CONTAINERS,        /* an order cannot close while cases or pallets are open */
   AGG_OUTCOME_STORE_FAILED,           /* the database refused: disk full, damaged, busy */
   AGG_OUTCOME_BAD_REQUEST,            /* malformed command */
+  AGG_OUTCOME_LAYER_INCOMPLETE,       /* a camera layer with empty or refused slots */
   AGG_N_OUTCOMES
 } AggOutcome;
 
@@ -105,6 +106,9 @@ typedef enum
   AGG_ACTION_GET_SETTINGS,            /* details "settings": { key: value } */
   AGG_ACTION_SET_SETTING,             /* code: key, code2: value; only the station's known keys */
   AGG_ACTION_LIST_ORDERS,             /* details "orders": the planned, running and suspended ones */
+  /* A camera's read of a case layer: source, data: JSON (see
+   * agg-line-layer.c); details "layer" with each slot's verdict. */
+  AGG_ACTION_SCAN_LAYER,
   AGG_N_ACTIONS
 } AggAction;
 
