@@ -3631,6 +3631,22 @@ test_layer_complete (Fixture       *f,
   g_assert_cmpstr (reads_json, ==, "L12");
   g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "image_id"), ==,
                    db_int (f, "SELECT id FROM case_images", NULL));
+
+  /* The case's record shows the image with its reads. */
+  {
+    g_autoptr(AggResult) shown = simple (f, AGG_ACTION_SHOW, sscc);
+    JsonArray *images;
+    JsonObject *image;
+
+    assert_outcome (shown, AGG_OUTCOME_ACCEPTED);
+    images = json_object_get_array_member (detail (shown, "record"), "images");
+    g_assert_cmpuint (json_array_get_length (images), ==, 1);
+    image = json_array_get_object_element (images, 0);
+    g_assert_cmpstr (json_object_get_string_member (image, "path"), ==,
+                     "evidence/camera-1/0001.png");
+    g_assert_cmpint (json_array_get_length (json_object_get_array_member (
+                       json_object_get_object_member (image, "reads"), "slots")), ==, 12);
+  }
   strings_clear (codes, UNITS_PER_CASE);
 }
 
