@@ -3490,6 +3490,10 @@ layer_new (const LayerRead *reads,
       json_builder_set_member_name (builder, "image");
       json_builder_add_string_value (builder, image);
     }
+  json_builder_set_member_name (builder, "width");
+  json_builder_add_int_value (builder, 640);
+  json_builder_set_member_name (builder, "height");
+  json_builder_add_int_value (builder, 480);
   json_builder_set_member_name (builder, "codes");
   json_builder_begin_array (builder);
   for (guint i = 0; i < n; i++)
@@ -3499,6 +3503,17 @@ layer_new (const LayerRead *reads,
       json_builder_add_int_value (builder, reads[i].slot);
       json_builder_set_member_name (builder, "data");
       json_builder_add_string_value (builder, reads[i].data);
+      /* A square a pixel wide at x = i, for the evidence's overlay. */
+      json_builder_set_member_name (builder, "corners");
+      json_builder_begin_array (builder);
+      for (guint c = 0; c < 4; c++)
+        {
+          json_builder_begin_array (builder);
+          json_builder_add_double_value (builder, i + (c == 1 || c == 2));
+          json_builder_add_double_value (builder, c >= 2);
+          json_builder_end_array (builder);
+        }
+      json_builder_end_array (builder);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -3629,6 +3644,9 @@ test_layer_complete (Fixture       *f,
   reads_json = db_text (f, "SELECT json_extract (reads, '$.slots[11].serial') FROM case_images",
                         NULL);
   g_assert_cmpstr (reads_json, ==, "L12");
+  g_assert_cmpint (db_int (f, "SELECT json_extract (reads, '$.slots[11].corners[2][0]') * 1000"
+                              " + json_extract (reads, '$.width') FROM case_images", NULL),
+                   ==, 12 * 1000 + 640);
   g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "image_id"), ==,
                    db_int (f, "SELECT id FROM case_images", NULL));
 
@@ -3780,6 +3798,8 @@ test_layer_refused_requests (Fixture       *f,
     "{\"codes\": [{\"slot\": \"a\", \"data\": \"x\"}]}",
     "{\"codes\": [], \"rows\": 3}", "{\"codes\": [], \"rows\": 0, \"cols\": 4}",
     "{\"codes\": [], \"image\": 7}",
+    "{\"codes\": [{\"slot\": 0, \"data\": \"x\", \"corners\": [[0, 0]]}]}",
+    "{\"codes\": [], \"width\": -5}",
   };
   g_autoptr(AggRequest) request = NULL;
   g_autoptr(AggResult) result = NULL;

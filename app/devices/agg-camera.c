@@ -95,6 +95,10 @@ agg_camera_image_to_request (const AggCameraImage *image)
     json_builder_add_string_value (builder, image->evidence_path);
   else
     json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "width");
+  json_builder_add_int_value (builder, image->result->width);
+  json_builder_set_member_name (builder, "height");
+  json_builder_add_int_value (builder, image->result->height);
   if (image->rows > 0 && image->cols > 0)
     {
       json_builder_set_member_name (builder, "rows");
@@ -113,6 +117,16 @@ agg_camera_image_to_request (const AggCameraImage *image)
       json_builder_add_int_value (builder, code->slot);
       json_builder_set_member_name (builder, "data");
       json_builder_add_string_value (builder, code->data);
+      json_builder_set_member_name (builder, "corners");
+      json_builder_begin_array (builder);
+      for (guint c = 0; c < 4; c++)
+        {
+          json_builder_begin_array (builder);
+          json_builder_add_double_value (builder, code->corners[c][0]);
+          json_builder_add_double_value (builder, code->corners[c][1]);
+          json_builder_end_array (builder);
+        }
+      json_builder_end_array (builder);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

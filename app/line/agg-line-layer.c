@@ -6,11 +6,14 @@
  * The request's data is JSON:
  *
  *   { "image": "PATH",            the evidence file, optional
+ *     "width": 2448, "height": 2048,  its size, optional
  *     "rows": 3, "cols": 4,       the camera's layout, optional
- *     "codes": [ { "slot": 0, "data": "]d2…" }, … ] }
+ *     "codes": [ { "slot": 0, "data": "]d2…",
+ *                  "corners": [[x, y], …] }, … ] }   four, optional
  *
  * where slot counts row by row from the top left, and -1 is a code read
- * outside the layout.  The product's layer_rows × layer_cols, when set,
+ * outside the layout.  The size and the corners are kept with the
+ * verdicts, so that the evidence can be shown with its overlay.  The product's layer_rows × layer_cols, when set,
  * is the layout; else the request's; else the units the open case still
  * lacks, without positions.
  *
@@ -57,6 +60,7 @@ typedef struct
   AggUnit    *existing;
   Verdict     verdict;
   AggResult  *refusal;
+  JsonArray  *corners;                /* as the request gave them, or NULL */
 } LayerCode;
 
 static void
@@ -67,6 +71,35 @@ layer_code_clear (LayerCode *code)
   g_free (code->serial);
   g_clear_pointer (&code->existing, agg_unit_free);
   g_clear_pointer (&code->refusal, agg_result_free);
+  g_clear_pointer (&code->corners, json_array_unref);
+}
+
+/* Four points of two numbers each. */
+static gboolean
+corners_valid (JsonNode *node)
+{
+  JsonArray *array;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node) ||
+      json_array_get_length (array = json_node_get_array (node)) != 4)
+    return FALSE;
+  for (guint i = 0; i < 4; i++)
+    {
+      JsonNode *point = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_ARRAY (point) || json_array_get_length (json_node_get_array (point)) != 2)
+        return FALSE;
+      for (guint j = 0; j < 2; j++)
+        {
+          JsonNode *value = json_array_get_element (json_node_get_array (point), j);
+
+          if (!JSON_NODE_HOLDS_VALUE (value) ||
+              (json_node_get_value_type (value) != G_TYPE_DOUBLE &&
+               json_node_get_value_type (value) != G_TYPE_INT64))
+            return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 static void
@@ -83,6 +116,7 @@ static gboolean
 parse_layer (const AggRequest  *request,
              JsonParser        *parser,
              const char       **image,
+             gint64            *size,
              gint64            *rows,
              gint64            *cols,
              GArray            *codes,
@@ -117,22 +151,24 @@ parse_layer (const AggRequest  *request,
       *image = json_node_get_string (node);
     }
 
-  for (guint i = 0; i < 2; i++)
+  size[0] = size[1] = 0;
+  for (guint i = 0; i < 4; i++)
     {
-      const char *name = i == 0 ? "rows" : "cols";
-      gint64 *value = i == 0 ? rows : cols;
-      JsonNode *node = json_object_get_member (object, name);
+      static const char *const names[] = { "rows", "cols", "width", "height" };
+      gint64 *values[] = { rows, cols, &size[0], &size[1] };
+      gint64 max = i < 2 ? MAX_LAYOUT : 100000;
+      JsonNode *node = json_object_get_member (object, names[i]);
 
       if (node == NULL || JSON_NODE_HOLDS_NULL (node))
         continue;
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
-          json_node_get_int (node) < 1 || json_node_get_int (node) > MAX_LAYOUT)
+          json_node_get_int (node) < 1 || json_node_get_int (node) > max)
         {
-          *problem = g_strdup_printf (_("The layer's %s must be a number from 1 to %d"), name,
-                                      MAX_LAYOUT);
+          *problem = g_strdup_printf (_("The layer's %s must be a number from 1 to %" PRId64),
+                                      names[i], max);
           return FALSE;
         }
-      *value = json_node_get_int (node);
+      *values[i] = json_node_get_int (node);
     }
   if ((*rows == 0) != (*cols == 0))
     {
@@ -157,7 +193,7 @@ parse_layer (const AggRequest  *request,
     {
       JsonNode *node = json_array_get_element (array, i);
       JsonObject *item;
-      JsonNode *slot, *data;
+      JsonNode *slot, *data, *corners;
       LayerCode code = { -1, };
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
@@ -183,6 +219,16 @@ parse_layer (const AggRequest  *request,
               return FALSE;
             }
           code.slot = (int) json_node_get_int (slot);
+        }
+      corners = json_object_get_member (item, "corners");
+      if (corners != NULL && !JSON_NODE_HOLDS_NULL (corners))
+        {
+          if (!corners_valid (corners))
+            {
+              *problem = g_strdup_printf (_("Code %u of the layer has bad corners"), i + 1);
+              return FALSE;
+            }
+          code.corners = json_array_ref (json_node_get_array (corners));
         }
       code.data = json_node_get_string (data);
       code.len = strlen (code.data);
@@ -274,6 +320,8 @@ code_to_json (const LayerCode *code)
     json_object_set_string_member (object, "gtin", code->gtin);
   if (code->serial != NULL)
     json_object_set_string_member (object, "serial", code->serial);
+  if (code->corners != NULL)
+    json_object_set_array_member (object, "corners", json_array_ref (code->corners));
   if (code->refusal != NULL)
     {
       json_object_set_string_member (object, "outcome",
@@ -341,12 +389,13 @@ agg_line_handle_scan_layer (AggJob  *job,
   JsonArray *extra;
   const char *image;
   gint64 rows, cols, expected, room;
+  gint64 size[2];
   guint n_new = 0, n_present = 0, n_refused = 0, n_empty = 0, n_read = 0;
   gboolean sscc_low = FALSE, closed = FALSE, complete;
   gint64 audit_id, image_id = 0;
 
   g_array_set_clear_func (codes, (GDestroyNotify) layer_code_clear);
-  if (!parse_layer (job->request, parser, &image, &rows, &cols, codes, &problem))
+  if (!parse_layer (job->request, parser, &image, size, &rows, &cols, codes, &problem))
     return agg_result_new (AGG_OUTCOME_BAD_REQUEST, "%s", problem);
   if (job->pallet_mode)
     return agg_result_new (AGG_OUTCOME_INVALID_STATE,
@@ -486,6 +535,11 @@ agg_line_handle_scan_layer (AggJob  *job,
     }
 
   complete = n_refused == 0 && n_empty == 0 && expected > 0;
+  if (size[0] > 0 && size[1] > 0)
+    {
+      json_object_set_int_member (layer, "width", size[0]);
+      json_object_set_int_member (layer, "height", size[1]);
+    }
   json_object_set_int_member (layer, "rows", rows);
   json_object_set_int_member (layer, "cols", cols);
   json_object_set_int_member (layer, "expected", expected);
