@@ -29,8 +29,10 @@ typedef enum
 
 GQuark agg_decoder_error_quark (void);
 
-/* How long past its deadline a helper may take before it is killed. */
+/* How long past its deadline a helper may take before it is killed; an
+ * image file may take a while longer, for the reading. */
 #define AGG_DECODER_OVERRUN_MARGIN_MS 500
+#define AGG_DECODER_FILE_MARGIN_MS 2000
 
 #define AGG_TYPE_DECODER (agg_decoder_get_type ())
 
