@@ -459,7 +459,7 @@ read_config (AggCamera   *self,
       if ((self->frame.width == 0) != (self->frame.height == 0))
         {
           agg_config_set_error (config, error, AGG_CONFIG_ERROR_INVALID, group,
-                                self->frame.width == 0 ? "width" : "height",
+                                self->frame.width == 0 ? "height" : "width",
                                 _("give both the width and the height, or neither"));
           return FALSE;
         }
@@ -475,7 +475,7 @@ read_config (AggCamera   *self,
                                 &self->deadline_ms, error))
     return FALSE;
   if (self->trigger != AGG_CAMERA_TRIGGER_FREE_RUN &&
-      agg_config_get_line (config, group, "interval") > 0)
+      g_key_file_has_key (agg_config_get_key_file (config), group, "interval", NULL))
     {
       agg_config_set_error (config, error, AGG_CONFIG_ERROR_INVALID, group, "interval",
                             _("only a free-running camera has an interval"));
@@ -504,7 +504,7 @@ read_config (AggCamera   *self,
   if ((self->config_rows == 0) != (self->config_cols == 0))
     {
       agg_config_set_error (config, error, AGG_CONFIG_ERROR_INVALID, group,
-                            self->config_rows == 0 ? "rows" : "cols",
+                            self->config_rows == 0 ? "cols" : "rows",
                             _("a layout needs both rows and cols"));
       return FALSE;
     }
