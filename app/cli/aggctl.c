@@ -34,6 +34,7 @@ static const Command commands[] = {
   { "audit",     agg_cli_audit,     N_("The audit trail: audit list [--json] [--object CODE] | audit verify") },
   { "backup",    agg_cli_backup,    N_("Copy the database while it is in use: backup PATH") },
   { "decode",    agg_cli_decode,    N_("Read every DataMatrix in images: decode [--json] [--expect N] [--layout RxC] [--deadline MS] IMAGE…") },
+  { "camera",    agg_cli_camera,    N_("Commission the cameras: camera list | status NAME | trigger NAME [--json]") },
 };
 
 static void
