@@ -2,14 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Images of case layers are made here: GS1 DataMatrix symbols encoded by
- * libdmtx, laid out on a grid, written as PNG.  They go through the real
+ * Images of case layers (agg-test-layer.c) go through the real
  * decoder and its helper process, the real engine on a real database, and
  * real folders watched by GIO.  Aravis' simulated camera and GStreamer's
  * test source stand in for the hardware.
  */
 
-#include <dmtx.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -17,89 +15,20 @@
 #include "agg-camera.h"
 #include "agg-line.h"
 #include "agg-line-private.h"
+#include "agg-test-layer.h"
 #include "agg-test-utils.h"
 
-#define GTIN   "09506000134352"
-#define LOT    "DEMO01"
-#define EXPIRY "281231"
+#define GTIN   AGG_TEST_LAYER_GTIN
+#define LOT    AGG_TEST_LAYER_LOT
+#define EXPIRY AGG_TEST_LAYER_EXPIRY
 #define ORDER  "WO-DEMO-1"
-#define ROWS   3
-#define COLS   4
-#define CELL   200                    /* pixels per slot */
-#define MODULE 5                      /* pixels per module */
+#define ROWS   AGG_TEST_LAYER_ROWS
+#define COLS   AGG_TEST_LAYER_COLS
+#define CELL   AGG_TEST_LAYER_CELL
 /* How long a test waits for what it waits for before it fails. */
 #define WAIT_SECONDS 60
 
 static const AggActor station = { 0, NULL, AGG_ROLE_ADMIN };
-
-/* Images */
-
-/* GS1 element string of unit @serial, FNC1 first and GS after the lot. */
-static char *
-unit_element_string (const char *serial)
-{
-  return g_strconcat ("\x1d" "01" GTIN "17" EXPIRY "10" LOT "\x1d" "21", serial, NULL);
-}
-
-/* Pastes the GS1 DataMatrix of @data centred at (@cx, @cy). */
-static void
-paste_symbol (GdkPixbuf  *canvas,
-              const char *data,
-              int         cx,
-              int         cy)
-{
-  DmtxEncode *encode = dmtxEncodeCreate ();
-  int width, height, bpp, rowstride = gdk_pixbuf_get_rowstride (canvas);
-  guint8 *out = gdk_pixbuf_get_pixels (canvas);
-
-  dmtxEncodeSetProp (encode, DmtxPropModuleSize, MODULE);
-  dmtxEncodeSetProp (encode, DmtxPropMarginSize, 0);
-  dmtxEncodeSetProp (encode, DmtxPropFnc1, 0x1d);
-  g_assert_cmpint (dmtxEncodeDataMatrix (encode, strlen (data), (unsigned char *) data), ==,
-                   DmtxPass);
-  width = dmtxImageGetProp (encode->image, DmtxPropWidth);
-  height = dmtxImageGetProp (encode->image, DmtxPropHeight);
-  bpp = dmtxImageGetProp (encode->image, DmtxPropBytesPerPixel);
-  g_assert_cmpint (width, <, CELL * 3 / 4);
-
-  for (int y = 0; y < height; y++)
-    for (int x = 0; x < width; x++)
-      {
-        const unsigned char *in = encode->image->pxl + (y * width + x) * bpp;
-        guint8 *p = out + (gsize) (cy - height / 2 + y) * rowstride + (cx - width / 2 + x) * 3;
-
-        p[0] = p[1] = p[2] = in[0];
-      }
-  dmtxEncodeDestroy (&encode);
-}
-
-/* A layer of ROWS × COLS units @prefix01 …, slot @skip (-1: none) left
- * empty and slot @copy_to (-1: none) holding the code of slot 0. */
-static void
-write_layer (const char *path,
-             const char *prefix,
-             int         skip,
-             int         copy_to)
-{
-  g_autoptr(GdkPixbuf) canvas = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, COLS * CELL,
-                                                ROWS * CELL);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *partial = g_strconcat (path, ".part", NULL);
-
-  gdk_pixbuf_fill (canvas, 0xf0f0f0ff);
-  for (int slot = 0; slot < ROWS * COLS; slot++)
-    {
-      g_autofree char *serial = g_strdup_printf ("%s%02d", prefix, slot == copy_to ? 1 : slot + 1);
-      g_autofree char *data = unit_element_string (serial);
-
-      if (slot != skip)
-        paste_symbol (canvas, data, (slot % COLS) * CELL + CELL / 2, (slot / COLS) * CELL + CELL / 2);
-    }
-  /* Written aside and renamed in, as cameras and FTP servers do. */
-  g_assert_true (gdk_pixbuf_save (canvas, partial, "png", &error, NULL));
-  g_assert_no_error (error);
-  g_assert_cmpint (g_rename (partial, path), ==, 0);
-}
 
 /* Waiting */
 
@@ -339,7 +268,7 @@ test_folder (Fixture       *f,
   JsonArray *codes;
 
   /* One image waits from before the start; another arrives after. */
-  write_layer (waiting, "A", 5, -1);
+  agg_test_write_layer (waiting, "A", 5, -1);
   g_assert_true (g_file_set_contents (ignored, "not an image", -1, NULL));
   collector_init (&collector, camera);
   agg_camera_start (camera);
@@ -372,7 +301,7 @@ test_folder (Fixture       *f,
   g_assert_false (g_file_test (waiting, G_FILE_TEST_EXISTS));
   g_assert_cmpuint (count_files (done), ==, 1);
 
-  write_layer (arriving, "B", -1, -1);
+  agg_test_write_layer (arriving, "B", -1, -1);
   image = collect (&collector, 2, "the arriving image");
   g_assert_cmpuint (image->result->codes->len, ==, ROWS * COLS);
   g_assert_cmpuint (image->result->empty_slots->len, ==, 0);
@@ -487,7 +416,7 @@ test_layer_accept (Fixture       *f,
   agg_camera_start (camera);
 
   /* Every slot read: the whole case in one request, closed. */
-  write_layer (first, "C", -1, -1);
+  agg_test_write_layer (first, "C", -1, -1);
   result = submit (&l, collect (&collector, 1, "a full layer"));
   g_test_message ("%s", result->message);
   g_assert_cmpint (result->outcome, ==, AGG_OUTCOME_ACCEPTED);
@@ -512,7 +441,7 @@ test_layer_accept (Fixture       *f,
 
   /* A layer with slot 5 empty and slot 7 a copy of slot 0: the others go
    * into a new case, 5 and 7 and 0 flagged. */
-  write_layer (second, "D", 5, 7);
+  agg_test_write_layer (second, "D", 5, 7);
   result = submit (&l, collect (&collector, 2, "a layer with a gap and a copy"));
   g_assert_cmpint (result->outcome, ==, AGG_OUTCOME_LAYER_INCOMPLETE);
   layer = json_object_get_object_member (result->details, "layer");
@@ -528,7 +457,7 @@ test_layer_accept (Fixture       *f,
   g_clear_pointer (&result, agg_result_free);
 
   /* The same layer as the first case's: every unit is already packed. */
-  write_layer (third, "C", -1, -1);
+  agg_test_write_layer (third, "C", -1, -1);
   result = submit (&l, collect (&collector, 3, "a layer already packed"));
   g_assert_cmpint (result->outcome, ==, AGG_OUTCOME_LAYER_INCOMPLETE);
   layer = json_object_get_object_member (result->details, "layer");
@@ -564,7 +493,7 @@ test_retention (Fixture       *f,
       AggCameraImage *image;
       g_autoptr(AggResult) result = NULL;
 
-      write_layer (path, prefix, -1, -1);
+      agg_test_write_layer (path, prefix, -1, -1);
       image = collect (&collector, i + 1, "an image");
       result = submit (&l, image);
       g_assert_cmpint (result->outcome, ==, AGG_OUTCOME_ACCEPTED);
@@ -613,7 +542,7 @@ test_file (Fixture       *f,
   Collector collector;
   AggCameraImage *image;
 
-  write_layer (image_path, "F", -1, -1);
+  agg_test_write_layer (image_path, "F", -1, -1);
   collector_init (&collector, camera);
 
   /* Stopped, a trigger takes nothing and says so. */

@@ -3876,6 +3876,33 @@ test_layer_without_layout (Fixture       *f,
   strings_clear (codes, UNITS_PER_CASE);
 }
 
+/* A camera that placed nothing, on a product with a layout: a count. */
+static void
+test_layer_unplaced (Fixture       *f,
+                     gconstpointer  data)
+{
+  char *codes[UNITS_PER_CASE] = { NULL, };
+  LayerRead reads[UNITS_PER_CASE];
+  g_autoptr(AggResult) result = NULL;
+  guint n;
+
+  import_and_start (f, LAYERED_PRODUCT, ORDER);
+  layer_codes (codes, reads, UNITS_PER_CASE, "U", &n, 3);
+  for (guint i = 0; i < n; i++)
+    reads[i].slot = -1;
+
+  result = scan_layer (f, reads, n, "u.png");
+  assert_outcome (result, AGG_OUTCOME_LAYER_INCOMPLETE);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "expected"), ==, 12);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "rows"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "read"), ==, 11);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "accepted"), ==, 11);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "empty"), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (detail (result, "layer"),
+                                                                         "extra")), ==, 11);
+  strings_clear (codes, UNITS_PER_CASE);
+}
+
 typedef struct
 {
   const char *camera;
@@ -4077,6 +4104,7 @@ static const LineTest line_tests[] = {
   { "/line/layer/refusals", test_layer_refusals },
   { "/line/layer/refused-requests", test_layer_refused_requests },
   { "/line/layer/without-layout", test_layer_without_layout },
+  { "/line/layer/unplaced", test_layer_unplaced },
   { "/line/layer/evidence-retention", test_layer_evidence_retention },
   { "/line/layer/import", test_layer_import },
 };

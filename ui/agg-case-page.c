@@ -90,6 +90,8 @@ struct _AggCasePage
   GtkWidget      *demo_box;
   AggCameraView  *camera_view;
   AggCamera      *camera;
+  guint           layer_rows;         /* the running order's layer, for the camera */
+  guint           layer_cols;
   GtkLabel       *demo_rate_label;
 
   AggLine        *line;
@@ -962,9 +964,10 @@ handle_result (AggCasePage     *self,
     {
       set_order (self, object);
       /* The camera counts slots on the product's layer. */
+      self->layer_rows = get_uint (object, "layer_rows");
+      self->layer_cols = get_uint (object, "layer_cols");
       if (self->camera != NULL)
-        agg_camera_set_layout (self->camera, get_uint (object, "layer_rows"),
-                               get_uint (object, "layer_cols"));
+        agg_camera_set_layout (self->camera, self->layer_rows, self->layer_cols);
     }
   if ((object = get_object (result->details, "reconciliation")) != NULL)
     set_progress (self, object);
@@ -1625,7 +1628,10 @@ agg_case_page_set_camera (AggCasePage *self,
     g_signal_handlers_disconnect_by_data (self->camera, self);
   g_set_object (&self->camera, camera);
   if (camera != NULL)
-    g_signal_connect (camera, "image-decoded", G_CALLBACK (image_decoded_cb), self);
+    {
+      g_signal_connect (camera, "image-decoded", G_CALLBACK (image_decoded_cb), self);
+      agg_camera_set_layout (camera, self->layer_rows, self->layer_cols);
+    }
   agg_camera_view_set_camera (self->camera_view, camera);
   gtk_widget_set_visible (GTK_WIDGET (self->camera_view), camera != NULL);
 }

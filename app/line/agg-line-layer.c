@@ -391,7 +391,7 @@ agg_line_handle_scan_layer (AggJob  *job,
   gint64 rows, cols, expected, room;
   gint64 size[2];
   guint n_new = 0, n_present = 0, n_refused = 0, n_empty = 0, n_read = 0;
-  gboolean sscc_low = FALSE, closed = FALSE, complete;
+  gboolean sscc_low = FALSE, closed = FALSE, complete, placed = FALSE;
   gint64 audit_id, image_id = 0;
 
   g_array_set_clear_func (codes, (GDestroyNotify) layer_code_clear);
@@ -411,6 +411,9 @@ agg_line_handle_scan_layer (AggJob  *job,
   if (agg_propagate_local_error (error, &local_error))
     return NULL;
 
+  for (guint i = 0; i < codes->len; i++)
+    placed |= g_array_index (codes, LayerCode, i).slot >= 0;
+
   if (order->layer_rows > 0 && order->layer_cols > 0)
     {
       /* Slots counted on another grid would flag the wrong packs. */
@@ -420,10 +423,13 @@ agg_line_handle_scan_layer (AggJob  *job,
                                  ", but %s is packed in layers of %" PRId64 " × %" PRId64),
                                rows, cols, order->description, order->layer_rows,
                                order->layer_cols);
-      rows = order->layer_rows;
-      cols = order->layer_cols;
+      expected = order->layer_rows * order->layer_cols;
+      /* A camera that placed nothing gives a count, not positions. */
+      rows = rows > 0 || placed ? order->layer_rows : 0;
+      cols = rows > 0 ? order->layer_cols : 0;
     }
-  expected = rows * cols;
+  else
+    expected = rows * cols;
   room = order->units_per_case - (open_case != NULL ? open_case->n_children : 0);
   if (expected == 0)
     expected = MAX (room, 0);
@@ -531,7 +537,8 @@ agg_line_handle_scan_layer (AggJob  *job,
     {
       /* Without positions, what is missing is only a number. */
       n_read = codes->len;
-      n_empty = expected > (gint64) (n_new + n_present) ? expected - n_new - n_present : 0;
+      n_empty = expected > (gint64) (n_new + n_present + n_refused)
+                ? expected - n_new - n_present - n_refused : 0;
     }
 
   complete = n_refused == 0 && n_empty == 0 && expected > 0;
