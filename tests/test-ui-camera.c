@@ -19,6 +19,7 @@
 #include "agg-case-page.h"
 #include "agg-line-private.h"
 #include "agg-login-page.h"
+#include "agg-supervisor-page.h"
 #include "agg-test-layer.h"
 #include "agg-test-ui.h"
 #include "agg-window.h"
@@ -222,6 +223,80 @@ test_take_and_fill (Fixture       *f,
   agg_test_assert_controls_named (GTK_WIDGET (f->window));
 }
 
+/* A visible window that is neither @one nor @other. */
+static GtkWidget *
+third_window (GtkWidget *one,
+              GtkWidget *other)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (window != one && window != other && gtk_widget_get_visible (window))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+record_is (GtkWidget  *page,
+           const char *code)
+{
+  g_autofree char *shown = NULL;
+
+  g_object_get (page, "record-code", &shown, NULL);
+  return g_strcmp0 (shown, code) == 0;
+}
+
+/* The supervisor's view of the case shows its image with the overlay. */
+static void
+test_supervisor_images (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *sscc = NULL;
+  GtkWindow *window;
+  GtkWidget *page, *button, *viewer = NULL, *view;
+  guint pending = 1;
+  gint64 deadline;
+
+  log_in_and_start (f);
+  agg_case_page_set_camera (case_page (f), f->camera);
+  agg_camera_start (f->camera);
+  g_signal_emit_by_name (agg_test_find_button (GTK_WIDGET (agg_case_page_get_camera_view (case_page (f))),
+                                               _("Take picture")), "clicked");
+  deadline = g_get_monotonic_time () + WAIT_IMAGE_SECONDS * G_USEC_PER_SEC;
+  while (agg_test_db_int (f->station.db, "SELECT count (*) FROM case_images", NULL) == 0 &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  agg_test_wait_until ((g_object_get (case_page (f), "pending", &pending, NULL), pending == 0));
+  g_object_get (case_page (f), "sscc", &sscc, NULL);
+  g_assert_nonnull (sscc);
+
+  window = GTK_WINDOW (adw_window_new ());
+  gtk_window_set_default_size (window, 1280, 800);
+  page = g_object_new (AGG_TYPE_SUPERVISOR_PAGE, NULL);
+  agg_supervisor_page_set_line (AGG_SUPERVISOR_PAGE (page), f->line);
+  adw_window_set_content (ADW_WINDOW (window), page);
+  gtk_window_present (window);
+  agg_test_wait_until (gtk_widget_get_mapped (page));
+  g_assert_true (gtk_widget_activate_action (page, "supervisor.lookup", "s", sscc));
+  agg_test_wait_until (record_is (page, sscc));
+
+  button = agg_test_find_button (page, "Images (1)");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  agg_test_wait_until ((viewer = third_window (GTK_WIDGET (window),
+                                               GTK_WIDGET (f->window))) != NULL);
+  view = agg_test_find_widget (viewer, AGG_TYPE_CAMERA_VIEW);
+  g_assert_nonnull (view);
+  agg_test_wait_until (label_is (view, "11 of 12\n"));
+  agg_test_save_screenshot (viewer, "camera-evidence.png");
+  gtk_window_destroy (GTK_WINDOW (viewer));
+  gtk_window_destroy (window);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -236,5 +311,7 @@ main (int    argc,
 
   g_test_add ("/ui/camera/take-and-fill", Fixture, NULL, fixture_set_up, test_take_and_fill,
               fixture_tear_down);
+  g_test_add ("/ui/camera/supervisor-images", Fixture, NULL, fixture_set_up,
+              test_supervisor_images, fixture_tear_down);
   return g_test_run ();
 }

@@ -57,6 +57,7 @@ struct _AggCameraView
   gboolean         judged;            /* the engine's verdict is in */
   GArray          *slots;             /* of Slot */
   int              armed;
+  gboolean         read_only;         /* evidence: nothing to fill */
 };
 
 G_DEFINE_FINAL_TYPE (AggCameraView, agg_camera_view, ADW_TYPE_BIN)
@@ -490,7 +491,7 @@ update_labels (AggCameraView *self)
           hint = with_reason;
         }
     }
-  else if (n_red > 0)
+  else if (n_red > 0 && !self->read_only)
     hint = g_strdup (_("Tap a red slot, then scan its unit with the handheld"));
   gtk_label_set_label (self->hint_label, hint ? hint : "");
 
@@ -744,6 +745,7 @@ agg_camera_view_show_evidence (AggCameraView *self,
 
   g_clear_pointer (&self->surface, cairo_surface_destroy);
   self->image_width = self->image_height = 0;
+  self->read_only = TRUE;
   if (layer != NULL)
     agg_camera_view_set_layer (self, layer);
   else
@@ -765,7 +767,7 @@ agg_camera_view_arm_slot (AggCameraView *self,
   g_return_val_if_fail (AGG_IS_CAMERA_VIEW (self), FALSE);
 
   slot = find_slot (self, index);
-  if (index >= 0 && (slot == NULL || !is_red (slot->state)))
+  if (index >= 0 && (self->read_only || slot == NULL || !is_red (slot->state)))
     return FALSE;
   self->armed = index;
   update_labels (self);
