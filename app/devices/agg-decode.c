@@ -933,10 +933,11 @@ agg_decode_gray (const guint8            *pixels,
 
   n_threads = options->threads > 0 ? options->threads : g_get_num_processors ();
   n_threads = MIN (n_threads, MAX (job->regions->len, 1u));
-  /* A fair share of the deadline for each region, or 40 ms, whichever is
-   * more: a region that holds no readable symbol (print, a damaged code)
-   * must not starve the others. */
-  job->region_limit_ms = MAX (40, (gint64) deadline_ms * n_threads / MAX (job->regions->len, 1u));
+  /* A fair share of the deadline for each region, at least 40 ms and at
+   * most 300: a region that holds no readable symbol (print, a damaged
+   * code) must not starve the others. */
+  job->region_limit_ms = CLAMP ((gint64) deadline_ms * n_threads / MAX (job->regions->len, 1u),
+                                40, 300);
 
   g_mutex_lock (&job->lock);
   for (guint i = 0; i < n_threads && job->regions->len > 0; i++)

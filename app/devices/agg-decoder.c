@@ -64,6 +64,15 @@ struct _AggDecoder
 
 G_DEFINE_FINAL_TYPE (AggDecoder, agg_decoder, G_TYPE_OBJECT)
 
+enum
+{
+  PROP_0,
+  PROP_HELPER_PATH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 static void dispatch (AggDecoder *self);
 static void read_answer (Helper *helper);
 
@@ -440,13 +449,74 @@ agg_decoder_finalize (GObject *object)
   G_OBJECT_CLASS (agg_decoder_parent_class)->finalize (object);
 }
 
+static char *find_helper (void);
+
+static void
+agg_decoder_constructed (GObject *object)
+{
+  AggDecoder *self = AGG_DECODER (object);
+
+  G_OBJECT_CLASS (agg_decoder_parent_class)->constructed (object);
+
+  if (self->helper_path == NULL)
+    self->helper_path = find_helper ();
+}
+
+static void
+agg_decoder_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  AggDecoder *self = AGG_DECODER (object);
+
+  switch (prop_id)
+    {
+    case PROP_HELPER_PATH:
+      g_value_set_string (value, self->helper_path);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+agg_decoder_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  AggDecoder *self = AGG_DECODER (object);
+
+  switch (prop_id)
+    {
+    case PROP_HELPER_PATH:
+      self->helper_path = g_value_dup_string (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 agg_decoder_class_init (AggDecoderClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = agg_decoder_constructed;
+  object_class->get_property = agg_decoder_get_property;
+  object_class->set_property = agg_decoder_set_property;
   object_class->dispose = agg_decoder_dispose;
   object_class->finalize = agg_decoder_finalize;
+
+  /* The helper program; NULL at construction: the one agg_decoder_new ()
+   * describes. */
+  properties[PROP_HELPER_PATH] =
+    g_param_spec_string ("helper-path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* Writing to a helper that just died must fail with EPIPE, not kill the
    * station; as GDBus does, SIGPIPE is ignored unless someone handles it. */
@@ -482,7 +552,6 @@ static void
 agg_decoder_init (AggDecoder *self)
 {
   g_queue_init (&self->queue);
-  self->helper_path = find_helper ();
 }
 
 AggDecoder *

@@ -39,8 +39,9 @@ GQuark agg_decoder_error_quark (void);
 G_DECLARE_FINAL_TYPE (AggDecoder, agg_decoder, AGG, DECODER, GObject)
 
 /* The helper is the one AGG_DECODE_HELPER names (the build tree's), else
- * the installed one, else the one beside the running program.  It starts
- * with the first image. */
+ * the installed one, else the one beside the running program; the
+ * construct-only property "helper-path" names another.  It starts with
+ * the first image. */
 AggDecoder      *agg_decoder_new               (void);
 
 /* Copies the pixels; the caller may free them at once. */
