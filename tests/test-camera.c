@@ -321,10 +321,16 @@ test_folder (Fixture       *f,
   codes = json_object_get_array_member (json_node_get_object (node), "codes");
   g_assert_cmpuint (json_array_get_length (codes), ==, ROWS * COLS);
 
+  /* A new image under a name seen before is a new image. */
+  agg_test_write_layer (waiting, "E", -1, -1);
+  image = collect (&collector, 3, "an image under an old name");
+  g_assert_cmpuint (image->result->codes->len, ==, ROWS * COLS);
+  g_assert_false (g_file_test (waiting, G_FILE_TEST_EXISTS));
+
   status = agg_camera_dup_status (camera);
   g_assert_true (status->connected);
-  g_assert_cmpuint (status->images, ==, 2);
-  g_assert_cmpuint (status->reads, ==, 2 * ROWS * COLS - 1);
+  g_assert_cmpuint (status->images, ==, 3);
+  g_assert_cmpuint (status->reads, ==, 3 * ROWS * COLS - 1);
   g_assert_cmpuint (status->misses, ==, 1);
   g_assert_null (status->last_error);
 

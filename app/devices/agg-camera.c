@@ -832,6 +832,10 @@ evidence_written_cb (GObject      *source,
       image->path = g_strdup (image->evidence_path);
     }
 
+  /* Once out of the folder, the same name may come again as a new image. */
+  if (evidence->done_dir != NULL)
+    g_hash_table_remove (self->seen, evidence->source_path);
+
   expected = image->rows * image->cols;
   self->images++;
   self->reads += image->result->codes->len;
@@ -889,8 +893,8 @@ decoded_cb (GObject      *source,
           g_autofree char *done_dir = g_build_filename (dir, "done", NULL);
           g_autofree char *done = g_build_filename (done_dir, name, NULL);
 
-          if (g_mkdir_with_parents (done_dir, 0750) == 0)
-            g_rename (shot->file, done);
+          if (g_mkdir_with_parents (done_dir, 0750) == 0 && g_rename (shot->file, done) == 0)
+            g_hash_table_remove (self->seen, shot->file);
         }
       shot_free (shot);
       next_image (self);
@@ -1041,9 +1045,6 @@ take_image (AggCamera *self)
           next_image (self);
           return;
         }
-      /* Remembered as done unless done files leave the folder. */
-      if (self->move_done)
-        g_hash_table_remove (self->seen, file);
       decode_file (self, file);
       break;
 
