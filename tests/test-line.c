@@ -3461,6 +3461,590 @@ test_admin_settings (Fixture       *f,
                    ==, 0);
 }
 
+/* Camera layers */
+
+#define LAYERED_PRODUCT \
+  "{ \"products\": [ { \"gtin\": \"" GTIN "\", \"description\": \"Demo tablets 30 x 10 mg\"," \
+  "  \"units_per_case\": 12, \"cases_per_pallet\": 4, \"layer_rows\": 3, \"layer_cols\": 4 } ] }"
+
+/* One code of a layer read: its slot and its scan data. */
+typedef struct
+{
+  int         slot;
+  const char *data;
+} LayerRead;
+
+/* The JSON of a layer read of @n codes, with the evidence @image. */
+static AggRequest *
+layer_new (const LayerRead *reads,
+           guint            n,
+           const char      *image)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  AggRequest *request = agg_request_new (AGG_ACTION_SCAN_LAYER);
+
+  json_builder_begin_object (builder);
+  if (image != NULL)
+    {
+      json_builder_set_member_name (builder, "image");
+      json_builder_add_string_value (builder, image);
+    }
+  json_builder_set_member_name (builder, "width");
+  json_builder_add_int_value (builder, 640);
+  json_builder_set_member_name (builder, "height");
+  json_builder_add_int_value (builder, 480);
+  json_builder_set_member_name (builder, "codes");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "slot");
+      json_builder_add_int_value (builder, reads[i].slot);
+      json_builder_set_member_name (builder, "data");
+      json_builder_add_string_value (builder, reads[i].data);
+      /* A square a pixel wide at x = i, for the evidence's overlay. */
+      json_builder_set_member_name (builder, "corners");
+      json_builder_begin_array (builder);
+      for (guint c = 0; c < 4; c++)
+        {
+          json_builder_begin_array (builder);
+          json_builder_add_double_value (builder, i + (c == 1 || c == 2));
+          json_builder_add_double_value (builder, c >= 2);
+          json_builder_end_array (builder);
+        }
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+
+  request->data = json_to_string (root, FALSE);
+  request->data_len = strlen (request->data);
+  request->source = g_strdup ("camera-1");
+  return request;
+}
+
+/* The codes of units @prefix01 … in slots 0 … @n - 1, except @skip
+ * (-1: none); free with strings_clear (). */
+static void
+layer_codes (char       **codes,
+             LayerRead   *reads,
+             guint        n,
+             const char  *prefix,
+             guint       *n_reads,
+             int          skip)
+{
+  *n_reads = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *serial = serial_name (prefix, i + 1);
+
+      codes[i] = unit_data (serial);
+      if ((int) i == skip)
+        continue;
+      reads[*n_reads].slot = i;
+      reads[*n_reads].data = codes[i];
+      (*n_reads)++;
+    }
+}
+
+static AggResult *
+scan_layer (Fixture         *f,
+            const LayerRead *reads,
+            guint            n,
+            const char      *image)
+{
+  g_autoptr(AggRequest) request = layer_new (reads, n, image);
+
+  return execute (f, request);
+}
+
+static JsonObject *
+layer_slot (const AggResult *result,
+            guint            slot)
+{
+  JsonArray *slots = json_object_get_array_member (detail (result, "layer"), "slots");
+
+  g_assert_cmpuint (slot, <, json_array_get_length (slots));
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (slots, slot),
+                                               "slot"), ==, slot);
+  return json_array_get_object_element (slots, slot);
+}
+
+static void
+assert_slot (const AggResult *result,
+             guint            slot,
+             const char      *state,
+             AggOutcome       outcome)
+{
+  JsonObject *object = layer_slot (result, slot);
+
+  g_assert_cmpstr (json_object_get_string_member (object, "state"), ==, state);
+  if (strcmp (state, "refused") == 0)
+    g_assert_cmpstr (json_object_get_string_member (object, "outcome"), ==,
+                     agg_outcome_to_string (outcome));
+  else
+    g_assert_false (json_object_has_member (object, "outcome"));
+}
+
+static void
+test_layer_complete (Fixture       *f,
+                     gconstpointer  data)
+{
+  char *codes[UNITS_PER_CASE] = { NULL, };
+  LayerRead reads[UNITS_PER_CASE];
+  g_autoptr(AggResult) result = NULL;
+  g_autoptr(GPtrArray) uris = unit_uris ("L", 1, UNITS_PER_CASE);
+  g_autoptr(GPtrArray) events = NULL;
+  g_autofree char *reads_json = NULL;
+  g_autofree char *case_uri = NULL;
+  const char *sscc;
+  gint64 n_audit;
+  guint n;
+
+  import_and_start (f, LAYERED_PRODUCT, ORDER);
+  layer_codes (codes, reads, UNITS_PER_CASE, "L", &n, -1);
+  n_audit = count_rows (f, "audit");
+
+  /* Every slot read and valid: the whole case in one request. */
+  result = scan_layer (f, reads, n, "evidence/camera-1/0001.png");
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_true (json_object_get_boolean_member (detail (result, "layer"), "complete"));
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "expected"), ==, 12);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "rows"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "accepted"), ==, 12);
+  for (guint i = 0; i < UNITS_PER_CASE; i++)
+    assert_slot (result, i, "accepted", AGG_OUTCOME_ACCEPTED);
+  g_assert_true (json_object_get_boolean_member (result->details, "case_closed"));
+  sscc = json_object_get_string_member (detail (result, "case"), "sscc");
+  assert_text (container_status (f, sscc), "closed");
+
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM units u JOIN containers c"
+                              " ON c.id = u.parent_id WHERE c.sscc = ?", sscc, NULL), ==, 12);
+  /* One audit row per unit, the case's opening and closing, and the layer. */
+  g_assert_cmpint (count_rows (f, "audit"), ==, n_audit + 12 + 3);
+  g_assert_cmpint (count_rows (f, "rejects"), ==, 0);
+
+  /* The case's AggregationEvent holds the twelve units. */
+  case_uri = sscc_uri (sscc);
+  events = events_after (f, 1, 1);
+  assert_event (g_ptr_array_index (events, 0), "AggregationEvent", "ADD", "packing",
+                "in_progress", case_uri, (const char **) uris->pdata);
+
+  /* The evidence: the image with what was read in it, with the case. */
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM case_images i JOIN containers c"
+                              " ON c.id = i.container_id WHERE c.sscc = ?"
+                              " AND i.camera = 'camera-1' AND i.path = 'evidence/camera-1/0001.png'"
+                              " AND i.read_count = 12 AND i.expected = 12"
+                              " AND i.removed_at IS NULL", sscc, NULL), ==, 1);
+  g_assert_cmpint (db_int (f, "SELECT i.audit_id = a.id FROM case_images i, audit a"
+                              " WHERE a.action = 'case.layer'", NULL), ==, 1);
+  reads_json = db_text (f, "SELECT json_extract (reads, '$.slots[11].serial') FROM case_images",
+                        NULL);
+  g_assert_cmpstr (reads_json, ==, "L12");
+  g_assert_cmpint (db_int (f, "SELECT json_extract (reads, '$.slots[11].corners[2][0]') * 1000"
+                              " + json_extract (reads, '$.width') FROM case_images", NULL),
+                   ==, 12 * 1000 + 640);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "image_id"), ==,
+                   db_int (f, "SELECT id FROM case_images", NULL));
+
+  /* The case's record shows the image with its reads. */
+  {
+    g_autoptr(AggResult) shown = simple (f, AGG_ACTION_SHOW, sscc);
+    JsonArray *images;
+    JsonObject *image;
+
+    assert_outcome (shown, AGG_OUTCOME_ACCEPTED);
+    images = json_object_get_array_member (detail (shown, "record"), "images");
+    g_assert_cmpuint (json_array_get_length (images), ==, 1);
+    image = json_array_get_object_element (images, 0);
+    g_assert_cmpstr (json_object_get_string_member (image, "path"), ==,
+                     "evidence/camera-1/0001.png");
+    g_assert_cmpint (json_array_get_length (json_object_get_array_member (
+                       json_object_get_object_member (image, "reads"), "slots")), ==, 12);
+  }
+  strings_clear (codes, UNITS_PER_CASE);
+}
+
+static void
+test_layer_missing_slot (Fixture       *f,
+                         gconstpointer  data)
+{
+  char *codes[UNITS_PER_CASE] = { NULL, };
+  LayerRead reads[UNITS_PER_CASE];
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *sscc = NULL;
+  guint n;
+
+  import_and_start (f, LAYERED_PRODUCT, ORDER);
+  layer_codes (codes, reads, UNITS_PER_CASE, "M", &n, 5);
+  g_assert_cmpuint (n, ==, 11);
+
+  /* Slot 5 unread: the eleven others go in, the case stays open and
+   * slot 5 is flagged for the handheld. */
+  result = scan_layer (f, reads, n, "m.png");
+  assert_outcome (result, AGG_OUTCOME_LAYER_INCOMPLETE);
+  g_assert_false (agg_result_is_ok (result));
+  g_assert_false (json_object_get_boolean_member (detail (result, "layer"), "complete"));
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "read"), ==, 11);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "empty"), ==, 1);
+  assert_slot (result, 5, "empty", AGG_OUTCOME_ACCEPTED);
+  assert_slot (result, 4, "accepted", AGG_OUTCOME_ACCEPTED);
+  g_assert_false (json_object_get_boolean_member (result->details, "case_closed"));
+  sscc = g_strdup (json_object_get_string_member (detail (result, "case"), "sscc"));
+  assert_text (container_status (f, sscc), "open");
+  g_assert_cmpint (json_object_get_int_member (detail (result, "case"), "count"), ==, 11);
+  g_assert_cmpint (db_int (f, "SELECT read_count FROM case_images", NULL), ==, 11);
+
+  /* A second picture, nothing fixed yet: the eleven are present, not
+   * duplicates, and nothing is written twice. */
+  g_clear_pointer (&result, agg_result_free);
+  result = scan_layer (f, reads, n, "m2.png");
+  assert_outcome (result, AGG_OUTCOME_LAYER_INCOMPLETE);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "present"), ==, 11);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "accepted"), ==, 0);
+  assert_slot (result, 0, "present", AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpint (count_rows (f, "units"), ==, 11);
+  g_assert_cmpint (count_rows (f, "rejects"), ==, 0);
+  g_assert_cmpint (count_rows (f, "case_images"), ==, 2);
+
+  /* The handheld fills slot 5 with a normal scan, which completes the case. */
+  g_clear_pointer (&result, agg_result_free);
+  result = scan_unit_ok (f, "M06");
+  g_assert_true (json_object_get_boolean_member (result->details, "case_closed"));
+  g_assert_cmpstr (json_object_get_string_member (detail (result, "case"), "sscc"), ==, sscc);
+  assert_text (container_status (f, sscc), "closed");
+  strings_clear (codes, UNITS_PER_CASE);
+}
+
+static void
+test_layer_refusals (Fixture       *f,
+                     gconstpointer  data)
+{
+  char *codes[UNITS_PER_CASE] = { NULL, };
+  LayerRead reads[UNITS_PER_CASE + 1];
+  g_autoptr(AggResult) result = NULL;
+  g_autofree char *earlier = NULL;
+  g_autofree char *wrong_lot = unit_data_full (GTIN, EXPIRY, "DEMO02", "R03");
+  g_autofree char *wrong_product = unit_data_full (OTHER_GTIN, EXPIRY, LOT, "R04");
+  g_autofree char *packed = unit_data ("P01");
+  g_autoptr(GPtrArray) rejects = NULL;
+  const char *sscc;
+  guint n;
+
+  import_and_start (f, LAYERED_PRODUCT, ORDER);
+  earlier = fill_case (f, "P", UNITS_PER_CASE);
+
+  layer_codes (codes, reads, UNITS_PER_CASE, "R", &n, -1);
+  reads[1].data = codes[0];             /* the same code in slots 0 and 1 */
+  reads[2].data = wrong_lot;
+  reads[3].data = wrong_product;
+  reads[6].data = packed;               /* packed in the earlier case */
+  reads[7].data = "not a gs1 code";
+  reads[8].data = "]d201" GTIN "10" LOT;   /* GS1, but no serial */
+  /* The same unit read again outside the layout counts as well. */
+  reads[n].slot = -1;
+  reads[n].data = codes[9];
+
+  result = scan_layer (f, reads, n + 1, "r.png");
+  assert_outcome (result, AGG_OUTCOME_LAYER_INCOMPLETE);
+  assert_slot (result, 0, "refused", AGG_OUTCOME_DUPLICATE_IN_THIS_CASE);
+  assert_slot (result, 1, "refused", AGG_OUTCOME_DUPLICATE_IN_THIS_CASE);
+  assert_slot (result, 2, "refused", AGG_OUTCOME_WRONG_LOT);
+  assert_slot (result, 3, "refused", AGG_OUTCOME_WRONG_PRODUCT);
+  assert_slot (result, 4, "accepted", AGG_OUTCOME_ACCEPTED);
+  assert_slot (result, 5, "accepted", AGG_OUTCOME_ACCEPTED);
+  assert_slot (result, 6, "refused", AGG_OUTCOME_ALREADY_AGGREGATED);
+  assert_slot (result, 7, "refused", AGG_OUTCOME_NOT_GS1);
+  assert_slot (result, 8, "refused", AGG_OUTCOME_NOT_A_UNIT);
+  assert_slot (result, 9, "refused", AGG_OUTCOME_DUPLICATE_IN_THIS_CASE);
+  assert_slot (result, 10, "accepted", AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (detail (result, "layer"),
+                                                                         "extra")), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "refused"), ==, 9);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "accepted"), ==, 4);
+
+  /* The valid ones went into a new case; the earlier one is untouched. */
+  sscc = json_object_get_string_member (detail (result, "case"), "sscc");
+  g_assert_cmpstr (sscc, !=, earlier);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "case"), "count"), ==, 4);
+  assert_text (db_text (f, "SELECT c.sscc FROM units u JOIN containers c ON c.id = u.parent_id"
+                           " WHERE u.serial = 'P01'", NULL), earlier);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM units WHERE serial LIKE 'R%'", NULL), ==, 4);
+
+  /* Each refusal is logged with its own code, for reconciliation. */
+  rejects = agg_test_db_texts (f->station.db,
+                               "SELECT outcome || ':' || ifnull (serial, '-') || ':' || source"
+                               " FROM rejects ORDER BY id");
+  g_assert_cmpuint (rejects->len, ==, 9);
+  g_assert_cmpstr (g_ptr_array_index (rejects, 0), ==, "DUPLICATE_IN_THIS_CASE:R01:camera-1");
+  g_assert_cmpstr (g_ptr_array_index (rejects, 2), ==, "WRONG_LOT:R03:camera-1");
+  g_assert_cmpstr (g_ptr_array_index (rejects, 5), ==, "NOT_GS1:-:camera-1");
+  assert_text (db_text (f, "SELECT data FROM rejects WHERE outcome = 'NOT_GS1'", NULL),
+               "not a gs1 code");
+  strings_clear (codes, UNITS_PER_CASE);
+}
+
+static void
+test_layer_refused_requests (Fixture       *f,
+                             gconstpointer  data)
+{
+  char *codes[UNITS_PER_CASE] = { NULL, };
+  LayerRead reads[UNITS_PER_CASE];
+  static const char *const malformed[] = {
+    "", "[]", "{}", "{\"codes\": 3}", "{\"codes\": [{\"slot\": 0}]}",
+    "{\"codes\": [{\"slot\": \"a\", \"data\": \"x\"}]}",
+    "{\"codes\": [], \"rows\": 3}", "{\"codes\": [], \"rows\": 0, \"cols\": 4}",
+    "{\"codes\": [], \"image\": 7}",
+    "{\"codes\": [{\"slot\": 0, \"data\": \"x\", \"corners\": [[0, 0]]}]}",
+    "{\"codes\": [], \"width\": -5}",
+  };
+  g_autoptr(AggRequest) request = NULL;
+  g_autoptr(AggResult) result = NULL;
+  guint n;
+
+  layer_codes (codes, reads, UNITS_PER_CASE, "B", &n, -1);
+
+  /* Not logged in, then no order running. */
+  request = layer_new (reads, n, "b.png");
+  result = execute_refused (f, request, AGG_OUTCOME_NOT_LOGGED_IN);
+  g_clear_pointer (&result, agg_result_free);
+  login_ok (f, "operator", "1111");
+  result = execute_refused (f, request, AGG_OUTCOME_NO_RUNNING_ORDER);
+  g_clear_pointer (&result, agg_result_free);
+  g_clear_pointer (&request, agg_request_free);
+
+  import (f, LAYERED_PRODUCT);
+  simple_ok (f, AGG_ACTION_START_ORDER, ORDER);
+  for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
+    {
+      request = agg_request_new (AGG_ACTION_SCAN_LAYER);
+      request->data = g_strdup (malformed[i]);
+      request->data_len = strlen (malformed[i]);
+      result = execute_refused (f, request, AGG_OUTCOME_BAD_REQUEST);
+      g_clear_pointer (&result, agg_result_free);
+      g_clear_pointer (&request, agg_request_free);
+    }
+
+  /* A camera counting slots on another grid than the product's. */
+  request = agg_request_new (AGG_ACTION_SCAN_LAYER);
+  request->data = g_strdup ("{\"rows\": 4, \"cols\": 3, \"codes\": []}");
+  request->data_len = strlen (request->data);
+  result = execute_refused (f, request, AGG_OUTCOME_BAD_REQUEST);
+  g_clear_pointer (&result, agg_result_free);
+  g_clear_pointer (&request, agg_request_free);
+
+  /* On the pallet page, layers are no cases. */
+  simple_ok (f, AGG_ACTION_SET_MODE, "pallet");
+  request = layer_new (reads, n, "b.png");
+  result = execute_refused (f, request, AGG_OUTCOME_INVALID_STATE);
+  g_assert_cmpint (count_rows (f, "case_images"), ==, 0);
+  strings_clear (codes, UNITS_PER_CASE);
+}
+
+/* Without a layout the layer is what the open case still lacks. */
+static void
+test_layer_without_layout (Fixture       *f,
+                           gconstpointer  data)
+{
+  char *codes[UNITS_PER_CASE] = { NULL, };
+  LayerRead reads[UNITS_PER_CASE];
+  g_autoptr(AggResult) result = NULL;
+  guint n;
+
+  login_and_start (f);
+  g_clear_pointer (&result, agg_result_free);
+  result = scan_unit_ok (f, "N01");
+  layer_codes (codes, reads, UNITS_PER_CASE, "N", &n, -1);
+  for (guint i = 0; i < n; i++)
+    reads[i].slot = -1;
+
+  /* N01 is present, N02 … N12 fill the case. */
+  g_clear_pointer (&result, agg_result_free);
+  result = scan_layer (f, reads, n, NULL);
+  assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "expected"), ==, 11);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "present"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "accepted"), ==, 11);
+  g_assert_true (json_object_get_boolean_member (result->details, "case_closed"));
+  /* No image, no evidence row; the audit trail still has the read. */
+  g_assert_cmpint (count_rows (f, "case_images"), ==, 0);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM audit WHERE action = 'case.layer'", NULL),
+                   ==, 1);
+  strings_clear (codes, UNITS_PER_CASE);
+}
+
+/* A camera that placed nothing, on a product with a layout: a count. */
+static void
+test_layer_unplaced (Fixture       *f,
+                     gconstpointer  data)
+{
+  char *codes[UNITS_PER_CASE] = { NULL, };
+  LayerRead reads[UNITS_PER_CASE];
+  g_autoptr(AggResult) result = NULL;
+  guint n;
+
+  import_and_start (f, LAYERED_PRODUCT, ORDER);
+  layer_codes (codes, reads, UNITS_PER_CASE, "U", &n, 3);
+  for (guint i = 0; i < n; i++)
+    reads[i].slot = -1;
+
+  result = scan_layer (f, reads, n, "u.png");
+  assert_outcome (result, AGG_OUTCOME_LAYER_INCOMPLETE);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "expected"), ==, 12);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "rows"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "read"), ==, 11);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "accepted"), ==, 11);
+  g_assert_cmpint (json_object_get_int_member (detail (result, "layer"), "empty"), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (detail (result, "layer"),
+                                                                         "extra")), ==, 11);
+  strings_clear (codes, UNITS_PER_CASE);
+}
+
+typedef struct
+{
+  const char *camera;
+  const char *before;
+  gint64      keep;
+} Expiry;
+
+static gpointer
+expire_job (AggStore  *store,
+            sqlite3   *db,
+            gpointer   user_data,
+            GError   **error)
+{
+  const Expiry *expiry = user_data;
+
+  return agg_case_images_expire (store, expiry->camera, expiry->before, expiry->keep, error);
+}
+
+static void
+test_layer_evidence_retention (Fixture       *f,
+                               gconstpointer  data)
+{
+  char *codes[UNITS_PER_CASE] = { NULL, };
+  LayerRead reads[UNITS_PER_CASE];
+  g_autoptr(GPtrArray) paths = NULL;
+  guint n;
+
+  import_and_start (f, LAYERED_PRODUCT, ORDER);
+  layer_codes (codes, reads, UNITS_PER_CASE, "E", &n, 0);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("e%u.png", i);
+      g_autoptr(AggResult) result = scan_layer (f, reads, n, path);
+
+      assert_outcome (result, AGG_OUTCOME_LAYER_INCOMPLETE);
+    }
+  agg_test_exec (f->station.store, "UPDATE case_images SET taken_at = '2020-01-01T00:00:00.000Z'"
+                                   " WHERE path = 'e0.png'");
+
+  /* Another camera's images are not this one's to remove. */
+  paths = agg_test_run_job (f->station.store, AGG_STORE_WRITE, expire_job,
+                            &(Expiry) { "camera-2", NULL, 1 });
+  g_assert_cmpuint (paths->len, ==, 0);
+  g_clear_pointer (&paths, g_ptr_array_unref);
+
+  /* By age: only the old one. */
+  paths = agg_test_run_job (f->station.store, AGG_STORE_WRITE, expire_job,
+                            &(Expiry) { "camera-1", "2021-01-01T00:00:00.000Z", 0 });
+  g_assert_cmpuint (paths->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (paths, 0), ==, "e0.png");
+  g_clear_pointer (&paths, g_ptr_array_unref);
+
+  /* By count: the newest two stay. */
+  paths = agg_test_run_job (f->station.store, AGG_STORE_WRITE, expire_job,
+                            &(Expiry) { "camera-1", NULL, 2 });
+  g_assert_cmpuint (paths->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (paths, 0), ==, "e1.png");
+  g_assert_cmpstr (g_ptr_array_index (paths, 1), ==, "e2.png");
+
+  /* The rows stay, marked, with what was read. */
+  g_assert_cmpint (count_rows (f, "case_images"), ==, 5);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM case_images WHERE removed_at IS NOT NULL",
+                           NULL), ==, 3);
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM case_images WHERE removed_at IS NULL"
+                              " AND path IN ('e3.png', 'e4.png')", NULL), ==, 2);
+  strings_clear (codes, UNITS_PER_CASE);
+}
+
+static gpointer
+import_fails_job (AggStore  *store,
+                  sqlite3   *db,
+                  gpointer   user_data,
+                  GError   **error)
+{
+  const char *contents = user_data;
+  g_autoptr(GError) local_error = NULL;
+
+  g_assert_false (agg_import_master_data (store, &station, contents, strlen (contents), NULL,
+                                          &local_error));
+  g_assert_error (local_error, AGG_LINE_ERROR, AGG_LINE_ERROR_INVALID);
+  g_test_message ("%s", local_error->message);
+  return g_strdup (local_error->message);
+}
+
+static void
+test_layer_import (Fixture       *f,
+                   gconstpointer  data)
+{
+  static const struct {
+    const char *contents;
+    const char *fragment;
+  } refused[] = {
+    { "{ \"products\": [ { \"gtin\": \"" GTIN "\", \"description\": \"x\", \"units_per_case\": 12,"
+      " \"cases_per_pallet\": 4, \"layer_rows\": 3 } ] }", "layer_cols" },
+    { "{ \"products\": [ { \"gtin\": \"" GTIN "\", \"description\": \"x\", \"units_per_case\": 12,"
+      " \"cases_per_pallet\": 4, \"layer_rows\": 4, \"layer_cols\": 4 } ] }", "12 units" },
+    { "{ \"products\": [ { \"gtin\": \"" GTIN "\", \"description\": \"x\", \"units_per_case\": 12,"
+      " \"cases_per_pallet\": 4, \"layer_rows\": -1, \"layer_cols\": 4 } ] }", "layer_rows" },
+    { "{ \"products\": [ { \"gtin\": \"" GTIN "\", \"description\": \"x\", \"units_per_case\": 12,"
+      " \"cases_per_pallet\": 4, \"layer_rows\": \"3\", \"layer_cols\": 4 } ] }", "whole number" },
+    { "gtin,description,units_per_case,cases_per_pallet,layer_rows,layer_cols\n"
+      GTIN ",x,12,4,three,4\n", "three" },
+  };
+  g_autoptr(AuditRow) row = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *message = agg_test_run_job (f->station.store, AGG_STORE_WRITE,
+                                                   import_fails_job,
+                                                   (gpointer) refused[i].contents);
+
+      g_assert_nonnull (strstr (message, refused[i].fragment));
+    }
+  g_assert_cmpint (db_int (f, "SELECT count (*) FROM products WHERE layer_rows IS NOT NULL",
+                           NULL), ==, 0);
+
+  /* JSON, then CSV; the change of layout is audited. */
+  import (f, LAYERED_PRODUCT);
+  g_assert_cmpint (db_int (f, "SELECT layer_rows * 100 + layer_cols FROM products"
+                              " WHERE gtin = ?", GTIN, NULL), ==, 304);
+  row = audit_find (f, "product.import", GTIN);
+  g_assert_nonnull (row);
+  import (f, "gtin,description,units_per_case,cases_per_pallet,layer_rows,layer_cols\n"
+             OTHER_GTIN ",Other,24,2,2,6\n"
+             GTIN ",Demo tablets 30 x 10 mg,12,4,,\n");
+  g_assert_cmpint (db_int (f, "SELECT layer_rows * 100 + layer_cols FROM products"
+                              " WHERE gtin = ?", OTHER_GTIN, NULL), ==, 206);
+  g_assert_cmpint (db_int (f, "SELECT layer_rows IS NULL FROM products WHERE gtin = ?", GTIN,
+                           NULL), ==, 1);
+
+  /* The running order tells the camera its layout. */
+  import (f, LAYERED_PRODUCT);
+  login_ok (f, "operator", "1111");
+  {
+    g_autoptr(AggResult) result = simple (f, AGG_ACTION_START_ORDER, ORDER);
+
+    assert_outcome (result, AGG_OUTCOME_ACCEPTED);
+    g_assert_cmpint (json_object_get_int_member (detail (result, "order"), "layer_rows"), ==, 3);
+    g_assert_cmpint (json_object_get_int_member (detail (result, "order"), "layer_cols"), ==, 4);
+  }
+}
+
 typedef void (*LineTestFunc) (Fixture       *f,
                               gconstpointer  data);
 
@@ -3515,6 +4099,14 @@ static const LineTest line_tests[] = {
   { "/line/admin/user-active", test_admin_user_active },
   { "/line/admin/import", test_admin_import },
   { "/line/admin/settings", test_admin_settings },
+  { "/line/layer/complete", test_layer_complete },
+  { "/line/layer/missing-slot", test_layer_missing_slot },
+  { "/line/layer/refusals", test_layer_refusals },
+  { "/line/layer/refused-requests", test_layer_refused_requests },
+  { "/line/layer/without-layout", test_layer_without_layout },
+  { "/line/layer/unplaced", test_layer_unplaced },
+  { "/line/layer/evidence-retention", test_layer_evidence_retention },
+  { "/line/layer/import", test_layer_import },
 };
 
 /* Each test runs in a process of its own, so that one failure does not

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "agg-application.h"
+#include "agg-camera-view.h"
 #include "agg-case-page.h"
 #include "agg-demo.h"
 #include "agg-dialog.h"
@@ -89,6 +90,10 @@ struct _AggCasePage
   GtkListBox     *history_list;
   GtkButton      *close_button;
   GtkWidget      *demo_box;
+  AggCameraView  *camera_view;
+  AggCamera      *camera;
+  guint           layer_rows;         /* the running order's layer, for the camera */
+  guint           layer_cols;
   GtkLabel       *demo_rate_label;
 
   AggLine        *line;
@@ -958,7 +963,14 @@ handle_result (AggCasePage     *self,
     }
 
   if ((object = get_object (result->details, "order")) != NULL)
-    set_order (self, object);
+    {
+      set_order (self, object);
+      /* The camera counts slots on the product's layer. */
+      self->layer_rows = get_uint (object, "layer_rows");
+      self->layer_cols = get_uint (object, "layer_cols");
+      if (self->camera != NULL)
+        agg_camera_set_layout (self->camera, self->layer_rows, self->layer_cols);
+    }
   if ((object = get_object (result->details, "reconciliation")) != NULL)
     set_progress (self, object);
   if (json_object_has_member (result->details, "orders"))
@@ -978,6 +990,24 @@ handle_result (AggCasePage     *self,
     }
   else if (ok && case_ != NULL)
     update_container (self, &self->case_, case_, item);
+  else if (request->action == AGG_ACTION_SCAN_LAYER && case_ != NULL)
+    update_container (self, &self->case_, case_, NULL);
+
+  /* A camera layer: the verdict on each slot; what went in counts. */
+  if (request->action == AGG_ACTION_SCAN_LAYER &&
+      (object = get_object (result->details, "layer")) != NULL)
+    {
+      agg_camera_view_set_layer (self->camera_view, object);
+      if (g_strcmp0 (self->progress_order, self->order_id) == 0)
+        {
+          self->packed += get_uint (object, "accepted");
+          update_progress (self);
+        }
+    }
+  /* The handheld's scan after a tap on a red slot fills that slot. */
+  if (request->action == AGG_ACTION_SCAN && unit != NULL &&
+      agg_camera_view_get_armed_slot (self->camera_view) >= 0)
+    agg_camera_view_fill_armed (self->camera_view, ok);
 
   if (ok && request->action == AGG_ACTION_SCAN && unit != NULL &&
       g_strcmp0 (self->progress_order, self->order_id) == 0)
@@ -1009,6 +1039,8 @@ handle_result (AggCasePage     *self,
     }
   else if (result->outcome == AGG_OUTCOME_BAD_CREDENTIALS && self->to_sign != NULL)
     ask_signature (self, result->message);
+  else if (result->outcome == AGG_OUTCOME_LAYER_INCOMPLETE)
+    style = BANNER_ATTENTION;
   else if (result->outcome == AGG_OUTCOME_NOT_PERMITTED && is_close (request) &&
            request->reason == NULL)
     {
@@ -1398,6 +1430,9 @@ agg_case_page_dispose (GObject *object)
   if (self->station != NULL)
     g_signal_handlers_disconnect_by_data (self->station, self);
   g_clear_object (&self->station);
+  if (self->camera != NULL)
+    g_signal_handlers_disconnect_by_data (self->camera, self);
+  g_clear_object (&self->camera);
   g_clear_object (&self->line);
   g_clear_object (&self->accept_sound);
   g_clear_object (&self->reject_sound);
@@ -1481,6 +1516,7 @@ agg_case_page_class_init (AggCasePageClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (AGG_TYPE_CAMERA_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/aggstation/Station/agg-case-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AggCasePage, order_stack);
@@ -1504,6 +1540,7 @@ agg_case_page_class_init (AggCasePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AggCasePage, history_list);
   gtk_widget_class_bind_template_child (widget_class, AggCasePage, close_button);
   gtk_widget_class_bind_template_child (widget_class, AggCasePage, demo_box);
+  gtk_widget_class_bind_template_child (widget_class, AggCasePage, camera_view);
   gtk_widget_class_bind_template_child (widget_class, AggCasePage, demo_rate_label);
 
   gtk_widget_class_install_action (widget_class, "case.close", NULL, close_action);
@@ -1611,4 +1648,40 @@ agg_case_page_scan (AggCasePage *self,
   request->data_len = len;
   request->source = g_strdup ("keyboard");
   enqueue (self, request, FALSE);
+}
+
+static void
+image_decoded_cb (AggCamera      *camera,
+                  AggCameraImage *image,
+                  AggCasePage    *self)
+{
+  agg_camera_view_show_image (self->camera_view, image);
+  /* In the queue with the handheld's scans, in the order they came. */
+  enqueue (self, agg_camera_image_to_request (image), FALSE);
+}
+
+void
+agg_case_page_set_camera (AggCasePage *self,
+                          AggCamera   *camera)
+{
+  g_return_if_fail (AGG_IS_CASE_PAGE (self));
+  g_return_if_fail (camera == NULL || AGG_IS_CAMERA (camera));
+
+  if (self->camera != NULL)
+    g_signal_handlers_disconnect_by_data (self->camera, self);
+  g_set_object (&self->camera, camera);
+  if (camera != NULL)
+    {
+      g_signal_connect (camera, "image-decoded", G_CALLBACK (image_decoded_cb), self);
+      agg_camera_set_layout (camera, self->layer_rows, self->layer_cols);
+    }
+  agg_camera_view_set_camera (self->camera_view, camera);
+  gtk_widget_set_visible (GTK_WIDGET (self->camera_view), camera != NULL);
+}
+
+AggCameraView *
+agg_case_page_get_camera_view (AggCasePage *self)
+{
+  g_return_val_if_fail (AGG_IS_CASE_PAGE (self), NULL);
+  return self->camera_view;
 }

@@ -7,6 +7,8 @@
 
 #include <adwaita.h>
 
+#include "agg-camera.h"
+#include "agg-camera-view.h"
 #include "agg-line.h"
 #include "agg-station.h"
 
@@ -25,5 +27,10 @@ void agg_case_page_set_station (AggCasePage *self,
 void agg_case_page_scan     (AggCasePage *self,
                              const char  *data,
                              gsize        len);
+/* The camera above the case: its view shows beside the case, and each
+ * image it decodes goes to the engine as a layer read.  NULL: none. */
+void agg_case_page_set_camera (AggCasePage *self,
+                               AggCamera   *camera);
+AggCameraView *agg_case_page_get_camera_view (AggCasePage *self);
 
 G_END_DECLS

@@ -21,6 +21,7 @@
 #include "agg-gs1.h"
 #include "agg-label-preview.h"
 #include "agg-signature-dialog.h"
+#include "agg-camera-view.h"
 #include "agg-supervisor-page.h"
 
 typedef enum
@@ -140,6 +141,8 @@ struct _AggSupervisorPage
   GtkLabel        *status_label;
   GtkLabel        *details_label;
   GtkWidget       *parents_box;
+  GtkWidget       *images_button;
+  JsonArray       *images;            /* the case's camera images, or NULL */
   GtkBox          *parents_buttons;
   GtkLabel        *contents_heading;
   GtkListBox      *contents_list;
@@ -500,6 +503,7 @@ correction_possible (AggSupervisorPage *self,
     case AGG_ACTION_LIST_EXCEPTIONS:
     case AGG_ACTION_EVENT_RESEND:
     case AGG_ACTION_EVENT_HANDLED:
+    case AGG_ACTION_SCAN_LAYER:
     case AGG_N_ACTIONS:
     default:
       return FALSE;
@@ -859,6 +863,87 @@ show_header (AggSupervisorPage *self,
 }
 
 static void
+show_images (AggSupervisorPage *self,
+             JsonArray         *images)
+{
+  guint n = images != NULL ? json_array_get_length (images) : 0;
+  g_autofree char *label = NULL;
+
+  g_clear_pointer (&self->images, json_array_unref);
+  if (n > 0)
+    self->images = json_array_ref (images);
+  /* Translators: the button to a case's camera images, with their number. */
+  label = g_strdup_printf (_("Images (%u)"), n);
+  gtk_button_set_label (GTK_BUTTON (self->images_button), label);
+  gtk_widget_set_visible (self->images_button, n > 0);
+}
+
+/* The case's images in a window of their own, newest first, each with the
+ * verdicts recorded with it.  Images removed by retention keep their
+ * verdicts and say so. */
+static void
+images_clicked_cb (AggSupervisorPage *self)
+{
+  GtkWidget *window, *box, *carousel, *dots, *header;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *title = NULL;
+
+  if (self->images == NULL)
+    return;
+
+  window = adw_window_new ();
+  title = g_strdup_printf (_("Images of %s"), self->code ? self->code : "");
+  gtk_window_set_title (GTK_WINDOW (window), title);
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1024, 768);
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (root));
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  header = adw_header_bar_new ();
+  gtk_box_append (GTK_BOX (box), header);
+  carousel = adw_carousel_new ();
+  gtk_widget_set_vexpand (carousel, TRUE);
+  for (guint i = json_array_get_length (self->images); i-- > 0;)
+    {
+      JsonObject *image = json_array_get_object_element (self->images, i);
+      JsonNode *reads = json_object_get_member (image, "reads");
+      const char *path = json_object_get_string_member_with_default (image, "path", NULL);
+      GtkWidget *page = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+      GtkWidget *view = agg_camera_view_new ();
+      g_autofree char *caption = NULL;
+
+      gtk_widget_set_vexpand (view, TRUE);
+      gtk_widget_set_hexpand (view, TRUE);
+      gtk_widget_set_hexpand (page, TRUE);
+      if (json_object_get_member (image, "removed_at") != NULL &&
+          !json_object_get_null_member (image, "removed_at"))
+        /* Translators: camera, when, and when retention deleted the file. */
+        caption = g_strdup_printf (_("%s, %s — image deleted on %s; its reads are kept"),
+                                   json_object_get_string_member (image, "camera"),
+                                   json_object_get_string_member (image, "taken_at"),
+                                   json_object_get_string_member (image, "removed_at"));
+      else
+        caption = g_strdup_printf ("%s, %s", json_object_get_string_member (image, "camera"),
+                                   json_object_get_string_member (image, "taken_at"));
+      if (path != NULL)
+        agg_camera_view_show_evidence (AGG_CAMERA_VIEW (view), path,
+                                       reads != NULL && JSON_NODE_HOLDS_OBJECT (reads)
+                                       ? json_node_get_object (reads) : NULL);
+      gtk_box_append (GTK_BOX (page), view);
+      gtk_box_append (GTK_BOX (page), gtk_label_new (caption));
+      adw_carousel_append (ADW_CAROUSEL (carousel), page);
+    }
+  gtk_box_append (GTK_BOX (box), carousel);
+  dots = adw_carousel_indicator_dots_new ();
+  adw_carousel_indicator_dots_set_carousel (ADW_CAROUSEL_INDICATOR_DOTS (dots),
+                                            ADW_CAROUSEL (carousel));
+  gtk_box_append (GTK_BOX (box), dots);
+  adw_window_set_content (ADW_WINDOW (window), box);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
 show_record (AggSupervisorPage *self,
              JsonObject        *record)
 {
@@ -867,6 +952,7 @@ show_record (AggSupervisorPage *self,
   JsonArray *parents = get_array (record, "parents");
   JsonArray *history = get_array (record, "history");
   JsonArray *rejections = get_array (record, "rejections");
+  JsonArray *images = get_array (record, "images");
   g_autofree char *code = record_code (record);
   g_autofree char *heading = NULL;
   guint n_history = history ? json_array_get_length (history) : 0;
@@ -877,6 +963,7 @@ show_record (AggSupervisorPage *self,
   self->has_parent = parents != NULL && json_array_get_length (parents) > 0;
   show_header (self, record);
   show_parents (self, parents);
+  show_images (self, images);
 
   clear_list (self->contents_list);
   if (g_strcmp0 (kind, "unit") == 0)
@@ -1501,6 +1588,7 @@ agg_supervisor_page_finalize (GObject *object)
   AggSupervisorPage *self = AGG_SUPERVISOR_PAGE (object);
 
   g_object_unref (self->cancellable);
+  g_clear_pointer (&self->images, json_array_unref);
   g_free (self->scanned);
   g_free (self->scanned_text);
   g_free (self->code);
@@ -1563,6 +1651,8 @@ agg_supervisor_page_class_init (AggSupervisorPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AggSupervisorPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, AggSupervisorPage, details_label);
   gtk_widget_class_bind_template_child (widget_class, AggSupervisorPage, parents_box);
+  gtk_widget_class_bind_template_child (widget_class, AggSupervisorPage, images_button);
+  gtk_widget_class_bind_template_callback (widget_class, images_clicked_cb);
   gtk_widget_class_bind_template_child (widget_class, AggSupervisorPage, parents_buttons);
   gtk_widget_class_bind_template_child (widget_class, AggSupervisorPage, contents_heading);
   gtk_widget_class_bind_template_child (widget_class, AggSupervisorPage, contents_list);

@@ -41,6 +41,7 @@ static const Command commands[] = {
   { "printer",   agg_cli_printer,   N_("Printers: printer status [--json] [NAME] | printer serve") },
   { "sync",      agg_cli_sync,      N_("Deliver the outbox to the EPCIS repository of --config: sync [--once]") },
   { "decode",    agg_cli_decode,    N_("Read every DataMatrix in images: decode [--json] [--expect N] [--layout RxC] [--deadline MS] IMAGE…") },
+  { "camera",    agg_cli_camera,    N_("Commission the cameras: camera list | status NAME | trigger NAME [--json]") },
 };
 
 static void

@@ -39,6 +39,8 @@ typedef struct
   const char *pallet_template;
   gboolean    print_verify;
   gboolean    best_before;
+  gint64      layer_rows;           /* the camera's layer layout; 0: none */
+  gint64      layer_cols;
 } Product;
 
 typedef struct
@@ -61,7 +63,7 @@ typedef struct
 } Range;
 
 /* The defaults are those of the schema. */
-#define PRODUCT_INIT { NULL, NULL, 0, 0, FALSE, TRUE, FALSE, "allocate", NULL, NULL, FALSE, FALSE }
+#define PRODUCT_INIT { NULL, NULL, 0, 0, FALSE, TRUE, FALSE, "allocate", NULL, NULL, FALSE, FALSE, 0, 0 }
 #define RANGE_INIT { NULL, 0, 0, -1, 1000 }
 
 typedef struct
@@ -233,6 +235,13 @@ describe_product (const Product *product)
   json_builder_add_boolean_value (builder, product->print_verify);
   json_builder_set_member_name (builder, "best_before");
   json_builder_add_boolean_value (builder, product->best_before);
+  if (product->layer_rows > 0)
+    {
+      json_builder_set_member_name (builder, "layer_rows");
+      json_builder_add_int_value (builder, product->layer_rows);
+      json_builder_set_member_name (builder, "layer_cols");
+      json_builder_add_int_value (builder, product->layer_cols);
+    }
   json_builder_end_object (builder);
 
   return node_to_string (builder);
@@ -253,7 +262,8 @@ read_product (AggStore    *store,
                             "SELECT description, units_per_case, cases_per_pallet,"
                             " allow_mixed_lots, require_future_expiry, require_serial_list,"
                             " case_code, case_template, pallet_template, print_verify,"
-                            " best_before FROM products WHERE gtin = ?",
+                            " best_before, ifnull (layer_rows, 0), ifnull (layer_cols, 0)"
+                            " FROM products WHERE gtin = ?",
                             error);
   if (stmt == NULL)
     return NULL;
@@ -274,6 +284,8 @@ read_product (AggStore    *store,
         .pallet_template = (const char *) sqlite3_column_text (stmt, 8),
         .print_verify = sqlite3_column_int (stmt, 9) != 0,
         .best_before = sqlite3_column_int (stmt, 10) != 0,
+        .layer_rows = sqlite3_column_int64 (stmt, 11),
+        .layer_cols = sqlite3_column_int64 (stmt, 12),
       };
 
       description = describe_product (&old);
@@ -356,6 +368,21 @@ import_product (Import         *import,
       !check_template_name (import, "pallet_template", product->pallet_template, error))
     return FALSE;
 
+  /* A camera layer: both or neither, and no more units than a case holds. */
+  if ((product->layer_rows != 0) != (product->layer_cols != 0))
+    return fail (import, error, AGG_LINE_ERROR_INVALID,
+                 product->layer_rows != 0 ? "layer_cols" : "layer_rows",
+                 _("a layer layout needs both layer_rows and layer_cols"));
+  if (product->layer_rows != 0 &&
+      (!check_range (import, "layer_rows", product->layer_rows, 1, 64, error) ||
+       !check_range (import, "layer_cols", product->layer_cols, 1, 64, error)))
+    return FALSE;
+  if (product->layer_rows * product->layer_cols > product->units_per_case)
+    return fail (import, error, AGG_LINE_ERROR_INVALID, "layer_rows",
+                 _("a layer of %" PRId64 " × %" PRId64
+                   " holds more than the %" PRId64 " units of a case"),
+                 product->layer_rows, product->layer_cols, product->units_per_case);
+
   old_value = read_product (import->store, product->gtin, &local_error);
   if (agg_propagate_local_error (error, &local_error))
     return FALSE;
@@ -379,8 +406,8 @@ import_product (Import         *import,
                             "INSERT INTO products (gtin, description, units_per_case,"
                             " cases_per_pallet, allow_mixed_lots, require_future_expiry,"
                             " require_serial_list, case_code, case_template, pallet_template,"
-                            " print_verify, best_before)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                            " print_verify, best_before, layer_rows, layer_cols)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif (?, 0), nullif (?, 0))"
                             " ON CONFLICT (gtin) DO UPDATE SET"
                             " description = excluded.description,"
                             " units_per_case = excluded.units_per_case,"
@@ -392,7 +419,9 @@ import_product (Import         *import,
                             " case_template = excluded.case_template,"
                             " pallet_template = excluded.pallet_template,"
                             " print_verify = excluded.print_verify,"
-                            " best_before = excluded.best_before",
+                            " best_before = excluded.best_before,"
+                            " layer_rows = excluded.layer_rows,"
+                            " layer_cols = excluded.layer_cols",
                             error);
   if (stmt == NULL)
     return FALSE;
@@ -409,6 +438,8 @@ import_product (Import         *import,
   sqlite3_bind_text (stmt, 10, product->pallet_template, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 11, product->print_verify);
   sqlite3_bind_int (stmt, 12, product->best_before);
+  sqlite3_bind_int64 (stmt, 13, product->layer_rows);
+  sqlite3_bind_int64 (stmt, 14, product->layer_cols);
   if (!agg_store_step (import->store, stmt, error))
     return FALSE;
 
@@ -816,7 +847,7 @@ import_range (Import       *import,
 static const char *const product_members[] = {
   "gtin", "description", "units_per_case", "cases_per_pallet", "allow_mixed_lots",
   "require_future_expiry", "require_serial_list", "case_code", "case_template",
-  "pallet_template", "print_verify", "best_before", NULL
+  "pallet_template", "print_verify", "best_before", "layer_rows", "layer_cols", NULL
 };
 static const char *const order_members[] = {
   "id", "gtin", "lot", "expiry", "planned", "serials", NULL
@@ -947,6 +978,8 @@ json_import_product (Import      *import,
                           error) &&
          json_get_boolean (import, object, "print_verify", &product.print_verify, error) &&
          json_get_boolean (import, object, "best_before", &product.best_before, error) &&
+         json_get_int (import, object, "layer_rows", FALSE, &product.layer_rows, error) &&
+         json_get_int (import, object, "layer_cols", FALSE, &product.layer_cols, error) &&
          import_product (import, &product, error);
 }
 
@@ -1206,7 +1239,8 @@ csv_read_record (Csv        *csv,
 static const char *const product_columns[] = {
   "gtin", "description", "units_per_case", "cases_per_pallet",
   "allow_mixed_lots", "require_future_expiry", "require_serial_list", "case_code",
-  "case_template", "pallet_template", "print_verify", "best_before", NULL
+  "case_template", "pallet_template", "print_verify", "best_before", "layer_rows", "layer_cols",
+  NULL
 };
 #define N_REQUIRED_PRODUCT_COLUMNS 4
 
@@ -1219,7 +1253,7 @@ static const char *const order_columns[] = {
 typedef struct
 {
   const char *const *columns;
-  int                position[12];
+  int                position[14];
 } CsvHeader;
 G_STATIC_ASSERT (G_N_ELEMENTS (product_columns) - 1 <= G_N_ELEMENTS (((CsvHeader *) NULL)->position));
 G_STATIC_ASSERT (G_N_ELEMENTS (order_columns) - 1 <= G_N_ELEMENTS (((CsvHeader *) NULL)->position));
@@ -1293,6 +1327,8 @@ csv_import_product (Import           *import,
 {
   Product product = PRODUCT_INIT;
   const char *case_code = csv_get (header, fields, "case_code");
+  const char *layer_rows = csv_get (header, fields, "layer_rows");
+  const char *layer_cols = csv_get (header, fields, "layer_cols");
 
   product.gtin = csv_get (header, fields, "gtin");
   product.description = csv_get (header, fields, "description");
@@ -1318,6 +1354,10 @@ csv_import_product (Import           *import,
                             &product.print_verify, error) &&
          csv_parse_boolean (import, "best_before", csv_get (header, fields, "best_before"),
                             &product.best_before, error) &&
+         (layer_rows == NULL || *layer_rows == '\0' ||
+          csv_parse_int (import, "layer_rows", layer_rows, &product.layer_rows, error)) &&
+         (layer_cols == NULL || *layer_cols == '\0' ||
+          csv_parse_int (import, "layer_cols", layer_cols, &product.layer_cols, error)) &&
          import_product (import, &product, error);
 }
 

@@ -840,6 +840,7 @@ agg_line_handle_correction (AggJob  *job,
     case AGG_ACTION_LIST_EXCEPTIONS:
     case AGG_ACTION_EVENT_RESEND:
     case AGG_ACTION_EVENT_HANDLED:
+    case AGG_ACTION_SCAN_LAYER:
     case AGG_N_ACTIONS:
     default:
       return agg_result_new (AGG_OUTCOME_BAD_REQUEST, _("Not a correction"));

@@ -62,7 +62,8 @@ agg_order_free (AggOrder *order)
 #define ORDER_SELECT \
   "SELECT o.id, o.gtin, o.lot, o.expiry, o.status, o.planned, p.description," \
   "       p.units_per_case, p.cases_per_pallet, p.allow_mixed_lots," \
-  "       p.require_future_expiry, p.require_serial_list, p.case_code" \
+  "       p.require_future_expiry, p.require_serial_list, p.case_code," \
+  "       ifnull (p.layer_rows, 0), ifnull (p.layer_cols, 0)" \
   "  FROM work_orders o JOIN products p ON p.gtin = o.gtin "
 
 /* The order in the row @stmt selects; @stmt is NULL when preparing it failed. */
@@ -90,6 +91,8 @@ order_from_statement (AggStore      *store,
   order->require_future_expiry = sqlite3_column_int (stmt, 10);
   order->require_serial_list = sqlite3_column_int (stmt, 11);
   order->scan_case_code = g_strcmp0 (column_text (stmt, 12), "scan") == 0;
+  order->layer_rows = sqlite3_column_int64 (stmt, 13);
+  order->layer_cols = sqlite3_column_int64 (stmt, 14);
   return order;
 }
 

@@ -53,6 +53,8 @@ typedef struct
   gboolean require_future_expiry;
   gboolean require_serial_list;
   gboolean scan_case_code;
+  gint64   layer_rows;                /* the camera's layer layout; 0: none */
+  gint64   layer_cols;
 } AggOrder;
 
 void      agg_order_free          (AggOrder    *order);
@@ -218,6 +220,29 @@ gboolean   agg_unit_put_in_case      (AggJob         *job,
                                       AggContainer   *target,
                                       GError        **error);
 
+/* A scanned code parsed into @gs1: NULL when it is GS1 data, else the
+ * refusal (NOT_GS1 or INVALID_GS1, with "ai" and "offset" when known). */
+AggResult *agg_scan_parse            (const char     *data,
+                                      gsize           len,
+                                      AggGs1Data     *gs1);
+
+/* Opens a new case for @order: NULL with *@refusal set when it may not
+ * (its cases come with pre-printed labels, no SSCC is left), or with
+ * @error when the store failed. */
+AggContainer *agg_job_new_case       (AggJob         *job,
+                                      const AggOrder *order,
+                                      gboolean       *sscc_low,
+                                      AggResult     **refusal,
+                                      GError        **error);
+
+/* Closes @open_case when it is full and the station closes full cases
+ * by itself (setting "auto_close"); *@closed tells whether it did. */
+gboolean   agg_job_close_if_full     (AggJob         *job,
+                                      const AggOrder *order,
+                                      AggContainer   *open_case,
+                                      gboolean       *closed,
+                                      GError        **error);
+
 /* Checks the electronic signature a request carries for @meaning: NULL
  * when it is valid and the signer may do it, else the refusal (which may
  * be SIGNATURE_REQUIRED, with the meaning to show). */
@@ -235,6 +260,14 @@ gboolean   agg_job_log_reject        (AggJob         *job,
                                       const char     *gtin,
                                       const char     *serial,
                                       GError        **error);
+/* The same for @scanned, one code among those a request carries. */
+gboolean   agg_job_log_reject_data   (AggJob         *job,
+                                      const char     *order_id,
+                                      AggOutcome      outcome,
+                                      const char     *gtin,
+                                      const char     *serial,
+                                      const char     *scanned,
+                                      GError        **error);
 
 AggResult *agg_line_handle_correction (AggJob  *job,
                                        GError **error);
@@ -246,6 +279,9 @@ AggResult *agg_line_handle_list_orders (AggJob  *job,
                                         GError **error);
 /* The exceptions of the upstream sync, and their resolution. */
 AggResult *agg_line_handle_sync       (AggJob  *job,
+                                       GError **error);
+/* A camera's layer read (agg-line-layer.c). */
+AggResult *agg_line_handle_scan_layer (AggJob  *job,
                                        GError **error);
 /* Users, master data and settings. */
 AggResult *agg_line_handle_admin      (AggJob  *job,

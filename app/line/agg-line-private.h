@@ -154,6 +154,15 @@ gboolean       agg_import_master_data      (AggStore        *store,
                                             gsize            length,
                                             guint           *n_imported,
                                             GError         **error);
+/* Camera evidence retention: marks as removed the images of @camera
+ * taken before @before (UTC as agg_now_utc () writes it; NULL: any age)
+ * and those older than its newest @keep (0: no limit), and returns their
+ * paths for the caller to delete. */
+GPtrArray     *agg_case_images_expire      (AggStore        *store,
+                                            const char      *camera,
+                                            const char      *before,
+                                            gint64           keep,
+                                            GError         **error);
 /* The demo line of the README and the GUI's demo mode. */
 gboolean       agg_import_demo             (AggStore        *store,
                                             GError         **error);

@@ -116,6 +116,24 @@ units_of (AggStore  *store,
   return agg_rows_to_json (store, stmt, NULL, error);
 }
 
+/* The camera's images of a case, kept as evidence, oldest first. */
+static JsonArray *
+images_of (AggStore  *store,
+           gint64     container_id,
+           GError   **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = agg_store_prepare (store,
+                            "SELECT id, camera, path, reads, read_count, expected, taken_at,"
+                            "       removed_at FROM case_images"
+                            " WHERE container_id = ? ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, container_id);
+  return agg_rows_to_json (store, stmt, "reads", error);
+}
+
 /* A pallet's cases, each with its units. */
 static JsonArray *
 cases_of (AggStore  *store,
@@ -271,6 +289,13 @@ agg_line_handle_show (AggJob  *job,
       if (array == NULL)
         return NULL;
       json_object_set_array_member (record, "children", array);
+      if (!container->is_pallet)
+        {
+          array = images_of (store, container->id, error);
+          if (array == NULL)
+            return NULL;
+          json_object_set_array_member (record, "images", array);
+        }
       array = history (store, container->sscc, error);
       if (array == NULL)
         return NULL;

@@ -43,6 +43,7 @@ static const char *const outcome_names[] = {
   [AGG_OUTCOME_BAD_REQUEST] = "BAD_REQUEST",
   [AGG_OUTCOME_LABEL_NOT_VERIFIED] = "LABEL_NOT_VERIFIED",
   [AGG_OUTCOME_LABEL_MISMATCH] = "LABEL_MISMATCH",
+  [AGG_OUTCOME_LAYER_INCOMPLETE] = "LAYER_INCOMPLETE",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (outcome_names) == AGG_N_OUTCOMES);
 
@@ -81,6 +82,7 @@ static const char *const action_names[] = {
   [AGG_ACTION_LIST_EXCEPTIONS] = "exceptions",
   [AGG_ACTION_EVENT_RESEND] = "event-resend",
   [AGG_ACTION_EVENT_HANDLED] = "event-handled",
+  [AGG_ACTION_SCAN_LAYER] = "scan-layer",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (action_names) == AGG_N_ACTIONS);
 
@@ -524,8 +526,21 @@ agg_job_log_reject (AggJob      *job,
                     const char  *serial,
                     GError     **error)
 {
+  return agg_job_log_reject_data (job, order_id, outcome, gtin, serial, job->request->data,
+                                  error);
+}
+
+gboolean
+agg_job_log_reject_data (AggJob      *job,
+                         const char  *order_id,
+                         AggOutcome   outcome,
+                         const char  *gtin,
+                         const char  *serial,
+                         const char  *scanned,
+                         GError     **error)
+{
   g_autofree char *now = agg_now_utc ();
-  g_autofree char *data = g_strescape (job->request->data ? job->request->data : "", NULL);
+  g_autofree char *data = g_strescape (scanned ? scanned : "", NULL);
   sqlite3_stmt *stmt;
 
   stmt = agg_store_prepare (job->store,
@@ -641,6 +656,11 @@ set_order_details (AggResult      *result,
   json_object_set_int_member (object, "planned", order->planned);
   json_object_set_int_member (object, "units_per_case", order->units_per_case);
   json_object_set_int_member (object, "cases_per_pallet", order->cases_per_pallet);
+  if (order->layer_rows > 0 && order->layer_cols > 0)
+    {
+      json_object_set_int_member (object, "layer_rows", order->layer_rows);
+      json_object_set_int_member (object, "layer_cols", order->layer_cols);
+    }
   json_object_set_object_member (result->details, "order", object);
 }
 
@@ -793,6 +813,56 @@ static gboolean
 auto_close_enabled (AggStore *store)
 {
   return agg_settings_get_int (store, "auto_close", 1) != 0;
+}
+
+AggContainer *
+agg_job_new_case (AggJob          *job,
+                  const AggOrder  *order,
+                  gboolean        *sscc_low,
+                  AggResult      **refusal,
+                  GError         **error)
+{
+  g_autofree char *sscc = NULL;
+  GError *local_error = NULL;
+  gboolean exhausted;
+
+  /* Print and verify: the last case's label is scanned back first. */
+  *refusal = agg_label_check_verified (job, order, &local_error);
+  if (agg_propagate_local_error (error, &local_error) || *refusal != NULL)
+    return NULL;
+
+  if (order->scan_case_code)
+    {
+      *refusal = agg_result_new (AGG_OUTCOME_NO_OPEN_CASE,
+                                 _("No open case: scan the case label first"));
+      return NULL;
+    }
+
+  sscc = agg_sscc_allocate (job->store, &exhausted, sscc_low, error);
+  if (sscc == NULL)
+    {
+      if (exhausted)
+        *refusal = agg_result_new (AGG_OUTCOME_SSCC_RANGE_EXHAUSTED,
+                                   _("No SSCC left in the configured ranges"));
+      return NULL;
+    }
+  return agg_container_create (job->store, job, order, FALSE, sscc, error);
+}
+
+gboolean
+agg_job_close_if_full (AggJob          *job,
+                       const AggOrder  *order,
+                       AggContainer    *open_case,
+                       gboolean        *closed,
+                       GError         **error)
+{
+  *closed = FALSE;
+  if (open_case->n_children < order->units_per_case || !auto_close_enabled (job->store))
+    return TRUE;
+  if (!agg_container_close (job->store, job, open_case, NULL, NULL, error))
+    return FALSE;
+  *closed = TRUE;
+  return TRUE;
 }
 
 /* Pallet building: a closed case goes onto the open pallet of its order. */
@@ -1008,29 +1078,10 @@ scan_unit (AggJob            *job,
 
   if (open_case == NULL)
     {
-      gboolean exhausted;
-      g_autofree char *sscc = NULL;
-
-      refusal = agg_label_check_verified (job, order, &local_error);
-      if (agg_propagate_local_error (error, &local_error))
-        return NULL;
-      if (refusal != NULL)
-        return reject_scan (job, refusal, order->id, gtin, serial, error);
-
-      if (order->scan_case_code)
-        return reject_scan (job, agg_result_new (AGG_OUTCOME_NO_OPEN_CASE,
-                                                 _("No open case: scan the case label first")),
-                            order->id, gtin, serial, error);
-
-      sscc = agg_sscc_allocate (job->store, &exhausted, &sscc_low, error);
-      if (sscc == NULL)
-        return exhausted ? reject_scan (job, agg_result_new (AGG_OUTCOME_SSCC_RANGE_EXHAUSTED,
-                                                             _("No SSCC left in the configured ranges")),
-                                        order->id, gtin, serial, error)
-                         : NULL;
-      open_case = agg_container_create (job->store, job, order, FALSE, sscc, error);
+      open_case = agg_job_new_case (job, order, &sscc_low, &refusal, error);
       if (open_case == NULL)
-        return NULL;
+        return refusal != NULL ? reject_scan (job, refusal, order->id, gtin, serial, error)
+                               : NULL;
     }
 
   if (open_case->n_children >= order->units_per_case)
@@ -1038,15 +1089,9 @@ scan_unit (AggJob            *job,
                                              _("Case %s is full: close it"), open_case->sscc),
                         order->id, gtin, serial, error);
 
-  if (!agg_unit_put_in_case (job, order, gs1, existing, open_case, error))
+  if (!agg_unit_put_in_case (job, order, gs1, existing, open_case, error) ||
+      !agg_job_close_if_full (job, order, open_case, &closed, error))
     return NULL;
-
-  if (open_case->n_children == order->units_per_case && auto_close_enabled (job->store))
-    {
-      if (!agg_container_close (job->store, job, open_case, NULL, NULL, error))
-        return NULL;
-      closed = TRUE;
-    }
 
   if (closed)
     result = agg_result_new (AGG_OUTCOME_ACCEPTED, _("%s — case %s complete"), serial,
@@ -1069,15 +1114,39 @@ scan_unit (AggJob            *job,
   return result;
 }
 
+AggResult *
+agg_scan_parse (const char  *data,
+                gsize        len,
+                AggGs1Data  *gs1)
+{
+  g_autoptr(GError) parse_error = NULL;
+  AggOutcome outcome;
+  AggResult *refusal;
+
+  if (agg_gs1_parse (data, len, gs1, &parse_error))
+    return NULL;
+
+  outcome = g_error_matches (parse_error, AGG_GS1_ERROR, AGG_GS1_ERROR_NOT_GS1)
+            ? AGG_OUTCOME_NOT_GS1 : AGG_OUTCOME_INVALID_GS1;
+  refusal = outcome == AGG_OUTCOME_NOT_GS1
+            ? agg_result_new (outcome, _("Not a GS1 code: %s"), parse_error->message)
+            : agg_result_new (outcome, _("Unreadable code: %s"), parse_error->message);
+  if (gs1->error_ai[0] != '\0')
+    json_object_set_string_member (refusal->details, "ai", gs1->error_ai);
+  if (gs1->error_offset >= 0)
+    json_object_set_int_member (refusal->details, "offset", gs1->error_offset);
+  return refusal;
+}
+
 static AggResult *
 handle_scan (AggJob  *job,
              GError **error)
 {
-  g_autoptr(GError) parse_error = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(AggOrder) order = NULL;
   g_autofree AggGs1Data *gs1 = g_new (AggGs1Data, 1);
   AggRequest *request = job->request;
+  AggResult *refusal;
   const char *sscc;
   const char *gtin;
   const char *serial;
@@ -1134,20 +1203,9 @@ handle_scan (AggJob  *job,
       return scan_container (job, order, request->data, error);
     }
 
-  if (!agg_gs1_parse (request->data, request->data_len, gs1, &parse_error))
-    {
-      AggOutcome outcome = g_error_matches (parse_error, AGG_GS1_ERROR, AGG_GS1_ERROR_NOT_GS1)
-                           ? AGG_OUTCOME_NOT_GS1 : AGG_OUTCOME_INVALID_GS1;
-      AggResult *refusal = outcome == AGG_OUTCOME_NOT_GS1
-                           ? agg_result_new (outcome, _("Not a GS1 code: %s"), parse_error->message)
-                           : agg_result_new (outcome, _("Unreadable code: %s"), parse_error->message);
-
-      if (gs1->error_ai[0] != '\0')
-        json_object_set_string_member (refusal->details, "ai", gs1->error_ai);
-      if (gs1->error_offset >= 0)
-        json_object_set_int_member (refusal->details, "offset", gs1->error_offset);
-      return reject_scan (job, refusal, order ? order->id : NULL, NULL, NULL, error);
-    }
+  refusal = agg_scan_parse (request->data, request->data_len, gs1);
+  if (refusal != NULL)
+    return reject_scan (job, refusal, order ? order->id : NULL, NULL, NULL, error);
 
   sscc = agg_gs1_data_lookup (gs1, "00");
   gtin = agg_gs1_data_lookup (gs1, "01");
@@ -1510,6 +1568,8 @@ dispatch (AggJob  *job,
       return handle_suspend_order (job, error);
     case AGG_ACTION_SCAN:
       return handle_scan (job, error);
+    case AGG_ACTION_SCAN_LAYER:
+      return agg_line_handle_scan_layer (job, error);
     case AGG_ACTION_CLOSE_CASE:
       return handle_close (job, FALSE, error);
     case AGG_ACTION_CLOSE_PALLET:

@@ -56,6 +56,7 @@ typedef enum
   AGG_OUTCOME_BAD_REQUEST,            /* malformed command */
   AGG_OUTCOME_LABEL_NOT_VERIFIED,     /* print and verify: scan the last case's label first */
   AGG_OUTCOME_LABEL_MISMATCH,         /* print and verify: another SSCC than the case's */
+  AGG_OUTCOME_LAYER_INCOMPLETE,       /* a camera layer with empty or refused slots */
   AGG_N_OUTCOMES
 } AggOutcome;
 
@@ -112,6 +113,9 @@ typedef enum
   AGG_ACTION_LIST_EXCEPTIONS,         /* details "exceptions": the refused events, oldest first */
   AGG_ACTION_EVENT_RESEND,            /* code: event ID, reason: deliver it again after a fix */
   AGG_ACTION_EVENT_HANDLED,           /* code: event ID, reason: resolved outside the station */
+  /* A camera's read of a case layer: source, data: JSON (see
+   * agg-line-layer.c); details "layer" with each slot's verdict. */
+  AGG_ACTION_SCAN_LAYER,
   AGG_N_ACTIONS
 } AggAction;
 

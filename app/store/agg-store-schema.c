@@ -264,7 +264,8 @@ static const char migration_2[] =
   "CREATE INDEX error_declarations_status ON error_declarations (status, id);"
 
   /* Camera: the case layer's arrangement per product, and each image
-   * kept as evidence with what was read in it. */
+   * kept as evidence with what was read in it.  Retention deletes old
+   * image files and keeps their rows, marked with removed_at. */
   "ALTER TABLE products ADD COLUMN layer_rows INTEGER CHECK (layer_rows > 0);"
   "ALTER TABLE products ADD COLUMN layer_cols INTEGER CHECK (layer_cols > 0);"
   "CREATE TABLE case_images ("
@@ -275,9 +276,12 @@ static const char migration_2[] =
   "  reads        TEXT NOT NULL,"
   "  read_count   INTEGER NOT NULL,"
   "  expected     INTEGER NOT NULL,"
-  "  taken_at     TEXT NOT NULL"
+  "  taken_at     TEXT NOT NULL,"
+  "  audit_id     INTEGER REFERENCES audit (id),"
+  "  removed_at   TEXT"
   ");"
-  "CREATE INDEX case_images_container ON case_images (container_id);";
+  "CREATE INDEX case_images_container ON case_images (container_id);"
+  "CREATE INDEX case_images_camera ON case_images (camera, removed_at, id);";
 
 const char *const agg_store_migrations[] = {
   migration_1,
