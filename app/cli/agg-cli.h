@@ -44,6 +44,7 @@ int agg_cli_workorder (int argc, char **argv);
 int agg_cli_events    (int argc, char **argv);
 int agg_cli_audit     (int argc, char **argv);
 int agg_cli_backup    (int argc, char **argv);
+int agg_cli_plc       (int argc, char **argv);
 
 /* Prints "aggctl: MESSAGE" to stderr and returns AGG_CLI_EXIT_USAGE. */
 int agg_cli_usage_error (const char *format,

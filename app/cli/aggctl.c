@@ -33,6 +33,7 @@ static const Command commands[] = {
   { "events",    agg_cli_events,    N_("The EPCIS outbox: events list [--pending] [--json]") },
   { "audit",     agg_cli_audit,     N_("The audit trail: audit list [--json] [--object CODE] | audit verify") },
   { "backup",    agg_cli_backup,    N_("Copy the database while it is in use: backup PATH") },
+  { "plc",       agg_cli_plc,       N_("Commission the PLC: plc status [--json] | plc pulse reject|test-lights") },
 };
 
 static void
