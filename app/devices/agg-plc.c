@@ -969,6 +969,7 @@ write_output (AggPlc   *self,
     {
       link->written[output] = level;
       link->written_known[output] = TRUE;
+      link->retry_at[output] = 0;
       g_mutex_lock (&self->lock);
       if (!self->output_known[output] || self->output_level[output] != level)
         queue_dispatch_locked (self);
@@ -1245,27 +1246,31 @@ check_watchdog (AggPlc *self)
   g_mutex_unlock (&self->lock);
 }
 
+/* When the thread must look again, with the lock held.  Every time in the
+ * past here would make it spin, so each one counts only while it is
+ * what the thread waits for. */
 static gint64
 next_deadline (AggPlc *self,
                Link   *link)
 {
-  gint64 deadline = G_MAXINT64;
+  gint64 now = g_get_monotonic_time ();
+  gint64 deadline;
 
   if (!link->up)
     deadline = link->next_connect;
   else
     {
-      deadline = MIN (deadline, link->next_poll);
+      deadline = link->next_poll;
       if (!self->passive)
         {
           if (link->pulse_on)
             deadline = MIN (deadline, link->pulse_until);
-          if (self->outputs[OUT_HEARTBEAT].kind != KIND_NONE)
-            deadline = MIN (deadline, link->heartbeat_next);
-          if (self->rejects_pending > 0)
+          else if (self->rejects_pending > 0)
             deadline = MIN (deadline, MAX (link->pulse_gap_until, link->retry_at[OUT_REJECT]));
+          if (self->outputs[OUT_HEARTBEAT].kind != KIND_NONE && self->faults->len == 0)
+            deadline = MIN (deadline, link->heartbeat_next);
           for (guint i = 0; i < N_OUTPUTS; i++)
-            if (link->retry_at[i] > 0)
+            if (link->retry_at[i] > now)
               deadline = MIN (deadline, link->retry_at[i]);
         }
     }
