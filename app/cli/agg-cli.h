@@ -64,6 +64,7 @@ int agg_cli_events_resolve    (const char *how,
                                const char *reason);
 int agg_cli_decode    (int argc, char **argv);
 int agg_cli_camera    (int argc, char **argv);
+int agg_cli_plc       (int argc, char **argv);
 
 /* Prints "aggctl: MESSAGE" to stderr and returns AGG_CLI_EXIT_USAGE. */
 int agg_cli_usage_error (const char *format,

@@ -42,6 +42,7 @@ static const Command commands[] = {
   { "sync",      agg_cli_sync,      N_("Deliver the outbox to the EPCIS repository of --config: sync [--once]") },
   { "decode",    agg_cli_decode,    N_("Read every DataMatrix in images: decode [--json] [--expect N] [--layout RxC] [--deadline MS] IMAGE…") },
   { "camera",    agg_cli_camera,    N_("Commission the cameras: camera list | status NAME | trigger NAME [--json]") },
+  { "plc",       agg_cli_plc,       N_("Commission the PLC: plc status [--json] | plc pulse reject|test-lights") },
 };
 
 static void
