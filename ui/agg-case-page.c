@@ -1656,8 +1656,10 @@ image_decoded_cb (AggCamera      *camera,
                   AggCasePage    *self)
 {
   agg_camera_view_show_image (self->camera_view, image);
-  /* In the queue with the handheld's scans, in the order they came. */
-  enqueue (self, agg_camera_image_to_request (image), FALSE);
+  /* A running station sends its cameras' layers to the engine itself;
+   * a page on its own queues them with the handheld's scans. */
+  if (self->station == NULL)
+    enqueue (self, agg_camera_image_to_request (image), FALSE);
 }
 
 void

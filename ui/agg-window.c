@@ -192,6 +192,9 @@ agg_window_set_station (AggWindow    *self,
     return;
   agg_case_page_set_station (self->case_page, station);
   agg_status_page_set_station (self->status_page, station);
+  /* The line view shows the first camera's images. */
+  if (agg_station_get_cameras (station)->len > 0)
+    agg_case_page_set_camera (self->case_page, g_ptr_array_index (agg_station_get_cameras (station), 0));
 }
 
 /* An operator who walks away is logged out after the station's idle

@@ -12,8 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agg-line-job.h"
 #include "agg-line-private.h"
+#include "agg-camera.h"
+#include "agg-plc.h"
+#include "agg-print-queue.h"
+#include "agg-reader.h"
 #include "agg-station.h"
+#include "agg-sync.h"
 
 /* The groups the station's subsystems claim; anything else is a typo. */
 static const char * const known_groups[] = {
@@ -34,6 +40,12 @@ struct _AggStation
   gulong            executed_id;
   gboolean          identity_recorded;
   gboolean          started;
+
+  GPtrArray        *readers;          /* of AggReader */
+  AggPlc           *plc;              /* NULL: none configured */
+  AggPrintQueue    *printers;         /* NULL: none configured */
+  AggSync          *sync;             /* NULL: none configured */
+  GPtrArray        *cameras;          /* of AggCamera */
 
   /* Requests wait here so that every source is served in arrival order. */
   GQueue            queue;
@@ -77,6 +89,11 @@ agg_station_finalize (GObject *object)
   AggStation *self = AGG_STATION (object);
 
   g_assert (g_queue_is_empty (&self->queue));
+  g_clear_pointer (&self->readers, g_ptr_array_unref);
+  g_clear_object (&self->plc);
+  g_clear_object (&self->printers);
+  g_clear_object (&self->sync);
+  g_clear_pointer (&self->cameras, g_ptr_array_unref);
   g_clear_object (&self->line);
   g_clear_pointer (&self->config, agg_config_unref);
   agg_station_config_clear (&self->identity);
@@ -136,6 +153,8 @@ agg_station_new (AggLine    *line,
                  GError    **error)
 {
   g_autoptr(AggStation) self = NULL;
+  g_auto(GStrv) groups = NULL;
+  GError *local_error = NULL;
 
   g_return_val_if_fail (AGG_IS_LINE (line), NULL);
   g_return_val_if_fail (config != NULL, NULL);
@@ -147,6 +166,40 @@ agg_station_new (AggLine    *line,
   if (!agg_config_check_groups (config, known_groups, error) ||
       !agg_config_get_station (config, &self->identity, error))
     return NULL;
+
+  self->readers = agg_readers_new_from_config (config, error);
+  if (self->readers == NULL)
+    return NULL;
+  groups = agg_config_list_groups (config, "printer:");
+  if (groups[0] != NULL)
+    {
+      self->printers = agg_print_queue_new_from_config (agg_line_get_store (line), config, error);
+      if (self->printers == NULL)
+        return NULL;
+    }
+
+  self->sync = agg_sync_new_from_config (agg_line_get_store (line), config, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+  if (self->sync != NULL)
+    agg_line_add_status_source (line, "sync", (AggLineStatusFunc) agg_sync_dup_status,
+                                g_object_ref (self->sync), g_object_unref);
+
+  self->cameras = agg_cameras_new_from_config (config, error);
+  if (self->cameras == NULL)
+    return NULL;
+  for (guint i = 0; i < self->cameras->len; i++)
+    agg_camera_set_store (g_ptr_array_index (self->cameras, i), agg_line_get_store (line));
+
+  self->plc = agg_plc_new_from_config (config, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
 
   return g_steal_pointer (&self);
 }
@@ -275,6 +328,8 @@ agg_station_set_fault (AggStation *self,
 
   if (!set_condition (self->faults, id, message))
     return;
+  if (self->plc != NULL)
+    agg_plc_set_fault (self->plc, id, message);
   if (message != NULL)
     g_message ("Station fault %s: %s", id, message);
   else
@@ -290,8 +345,11 @@ agg_station_set_warning (AggStation *self,
   g_return_if_fail (AGG_IS_STATION (self));
   g_return_if_fail (id != NULL);
 
-  if (set_condition (self->warnings, id, message))
-    status_changed (self);
+  if (!set_condition (self->warnings, id, message))
+    return;
+  if (self->plc != NULL)
+    agg_plc_set_warning (self->plc, id, message);
+  status_changed (self);
 }
 
 gboolean
@@ -309,10 +367,33 @@ line_executed (AggLine          *line,
                const AggResult  *result,
                AggStation       *self)
 {
+  JsonObject *order;
+
   if (result->outcome == AGG_OUTCOME_STORE_FAILED)
     agg_station_set_fault (self, "database", result->message);
   else if (request->action != AGG_ACTION_SHOW && request->action != AGG_ACTION_STATUS)
     agg_station_set_fault (self, "database", NULL);
+
+  /* A closed case or pallet may have a label waiting, and new events
+   * may go upstream. */
+  if (self->printers != NULL && agg_result_is_ok (result))
+    agg_print_queue_kick (self->printers);
+  if (self->sync != NULL && agg_result_is_ok (result))
+    agg_sync_kick (self->sync);
+
+  /* The cameras count slots on the running product's layer. */
+  order = result->details != NULL && json_object_has_member (result->details, "order")
+          ? json_object_get_object_member (result->details, "order") : NULL;
+  if (order != NULL && json_object_has_member (order, "layer_rows"))
+    for (guint i = 0; i < self->cameras->len; i++)
+      agg_camera_set_layout (g_ptr_array_index (self->cameras, i),
+                             json_object_get_int_member_with_default (order, "layer_rows", 0),
+                             json_object_get_int_member_with_default (order, "layer_cols", 0));
+
+  /* A refused unit or a case that cannot be completed leaves the line. */
+  if (self->plc != NULL && !agg_result_is_ok (result) &&
+      (request->action == AGG_ACTION_SCAN || request->action == AGG_ACTION_SCAN_LAYER))
+    agg_plc_pulse_reject (self->plc);
 
   if (result->outcome == AGG_OUTCOME_SSCC_RANGE_EXHAUSTED)
     agg_station_set_fault (self, "sscc", result->message);
@@ -323,6 +404,16 @@ line_executed (AggLine          *line,
 }
 
 /* The queue */
+
+static AggReader *
+find_reader (AggStation *self,
+             const char *name)
+{
+  for (guint i = 0; name != NULL && i < self->readers->len; i++)
+    if (strcmp (agg_reader_get_name (g_ptr_array_index (self->readers, i)), name) == 0)
+      return g_ptr_array_index (self->readers, i);
+  return NULL;
+}
 
 typedef struct
 {
@@ -344,7 +435,16 @@ execute_cb (GObject      *source,
 
   self->busy = FALSE;
   if (result != NULL)
-    g_signal_emit (self, signals[SIGNAL_REQUEST_PROCESSED], 0, queued->request, result);
+    {
+      AggReader *reader = find_reader (self, queued->request->source);
+
+      if (reader != NULL)
+        {
+          agg_reader_note_result (reader, agg_result_is_ok (result));
+          status_changed (self);
+        }
+      g_signal_emit (self, signals[SIGNAL_REQUEST_PROCESSED], 0, queued->request, result);
+    }
 
   if (queued->task != NULL)
     {
@@ -457,12 +557,128 @@ agg_station_dup_status (AggStation *self)
   return status;
 }
 
+static const char *
+member_text (JsonObject *object,
+             const char *name)
+{
+  return json_object_get_string_member_with_default (object, name, NULL);
+}
+
+/* @status is a device's own status: it becomes the entry's figures. */
+static void
+add_device (JsonArray  *devices,
+            const char *kind,
+            const char *name,
+            JsonObject *status,
+            const char *state,
+            const char *detail)
+{
+  JsonObject *device = json_object_new ();
+  JsonNode *error = json_object_get_member (status, "last_error");
+
+  json_object_set_string_member (device, "kind", kind);
+  json_object_set_string_member (device, "name", name);
+  json_object_set_boolean_member (device, "connected",
+                                  json_object_get_boolean_member_with_default (status, "connected", FALSE));
+  if (state == NULL)
+    state = member_text (status, "state");
+  json_object_set_string_member (device, "state", state != NULL ? state : "");
+  json_object_set_string_member (device, "detail", detail);
+  if (error != NULL)
+    json_object_set_member (device, "last_error", json_node_copy (error));
+  else
+    json_object_set_null_member (device, "last_error");
+  json_object_set_object_member (device, "figures", json_object_ref (status));
+  json_array_add_object_element (devices, device);
+}
+
 JsonArray *
 agg_station_dup_devices (AggStation *self)
 {
+  JsonArray *devices;
+
   g_return_val_if_fail (AGG_IS_STATION (self), NULL);
 
-  return json_array_new ();
+  devices = json_array_new ();
+  for (guint i = 0; i < self->readers->len; i++)
+    {
+      AggReader *reader = g_ptr_array_index (self->readers, i);
+      g_autoptr(JsonObject) status = agg_reader_dup_status (reader);
+      /* Translators: a reader's role and kind, where it is, and its counts of frames. */
+      g_autofree char *detail = g_strdup_printf (_("%s · %s · %s — %" G_GINT64_FORMAT " frames, %" G_GINT64_FORMAT " good, %" G_GINT64_FORMAT " bad, %" G_GINT64_FORMAT " reconnects"),
+                                                 agg_reader_role_to_string (agg_reader_get_role (reader)),
+                                                 agg_reader_kind_to_string (agg_reader_get_kind (reader)),
+                                                 member_text (status, "endpoint") ? member_text (status, "endpoint") : "",
+                                                 json_object_get_int_member_with_default (status, "frames", 0),
+                                                 json_object_get_int_member_with_default (status, "good", 0),
+                                                 json_object_get_int_member_with_default (status, "bad", 0),
+                                                 json_object_get_int_member_with_default (status, "reconnects", 0));
+
+      add_device (devices, "reader", agg_reader_get_name (reader), status, NULL, detail);
+    }
+
+  if (self->plc != NULL)
+    {
+      g_autoptr(JsonObject) status = agg_plc_dup_status (self->plc);
+      /* Translators: where the PLC is, and the round-trip time of its last answer. */
+      g_autofree char *detail = g_strdup_printf (_("%s · round trip %.1f ms · %" G_GINT64_FORMAT " reconnects"),
+                                                 member_text (status, "endpoint") ? member_text (status, "endpoint") : "",
+                                                 json_object_get_double_member_with_default (status, "rtt_ms", 0),
+                                                 json_object_get_int_member_with_default (status, "reconnects", 0));
+
+      add_device (devices, "plc", "plc", status, NULL, detail);
+    }
+
+  if (self->printers != NULL)
+    {
+      g_autoptr(JsonArray) printers = agg_print_queue_dup_status (self->printers);
+
+      for (guint i = 0; i < json_array_get_length (printers); i++)
+        {
+          JsonObject *status = json_array_get_object_element (printers, i);
+          const char *fault = member_text (status, "fault");
+          /* Translators: where a printer is, and its counts of labels. */
+          g_autofree char *detail = g_strdup_printf (_("%s · %" G_GINT64_FORMAT " waiting, %" G_GINT64_FORMAT " printed, %" G_GINT64_FORMAT " failed"),
+                                                     member_text (status, "endpoint") ? member_text (status, "endpoint") : "",
+                                                     json_object_get_int_member_with_default (status, "queued", 0),
+                                                     json_object_get_int_member_with_default (status, "sent", 0),
+                                                     json_object_get_int_member_with_default (status, "failed", 0));
+
+          add_device (devices, "printer", member_text (status, "name"), status,
+                      fault != NULL ? fault
+                                    : json_object_get_boolean_member_with_default (status, "connected", FALSE)
+                                      ? _("ready") : _("not connected"),
+                      detail);
+        }
+    }
+  if (self->sync != NULL)
+    {
+      g_autoptr(JsonObject) status = agg_sync_dup_status (self->sync);
+      gboolean online = json_object_get_boolean_member_with_default (status, "online", FALSE);
+      /* Translators: the repository's address, events waiting, refused events, and the last delivery. */
+      g_autofree char *detail = g_strdup_printf (_("%s · %" G_GINT64_FORMAT " waiting, %" G_GINT64_FORMAT " refused · last delivery %s"),
+                                                 member_text (status, "url") ? member_text (status, "url") : "",
+                                                 json_object_get_int_member_with_default (status, "pending", 0),
+                                                 json_object_get_int_member_with_default (status, "exceptions", 0),
+                                                 member_text (status, "last_success_at") ? member_text (status, "last_success_at") : _("never"));
+
+      json_object_set_boolean_member (status, "connected", online);
+      add_device (devices, "upstream", "sync", status, online ? _("online") : _("offline"), detail);
+    }
+
+  for (guint i = 0; i < self->cameras->len; i++)
+    {
+      g_autoptr(AggCameraStatus) camera = agg_camera_dup_status (g_ptr_array_index (self->cameras, i));
+      g_autoptr(JsonObject) status = agg_camera_status_to_json (camera);
+      /* Translators: a camera's kind and trigger, images taken, codes read and missed, last decoding time. */
+      g_autofree char *detail = g_strdup_printf (_("%s · %s — %" G_GUINT64_FORMAT " images, %" G_GUINT64_FORMAT " codes read, %" G_GUINT64_FORMAT " missed, last %.0f ms"),
+                                                 camera->type, camera->trigger, camera->images,
+                                                 camera->reads, camera->misses, camera->last_ms);
+
+      add_device (devices, "camera", camera->name, status, NULL, detail);
+    }
+
+  return devices;
 }
 
 char *
@@ -567,6 +783,149 @@ agg_station_read_status (const char  *db_path,
   return status;
 }
 
+/* Readers and the PLC */
+
+/* A refusal that never reached the engine, reported like any other. */
+static void
+report_refusal (AggStation *self,
+                AggReader  *reader,
+                AggOutcome  outcome,
+                const char *message)
+{
+  g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_SCAN);
+  g_autoptr(AggResult) result = agg_result_new (outcome, "%s", message);
+
+  request->source = g_strdup (agg_reader_get_name (reader));
+  agg_reader_note_result (reader, FALSE);
+  status_changed (self);
+  if (self->plc != NULL)
+    agg_plc_pulse_reject (self->plc);
+  g_signal_emit (self, signals[SIGNAL_REQUEST_PROCESSED], 0, request, result);
+}
+
+static void
+reader_frame (AggReader  *reader,
+              GBytes     *payload,
+              AggStation *self)
+{
+  AggReaderRole role = agg_reader_get_role (reader);
+  AggRequest *request;
+  gsize len;
+  const char *data = g_bytes_get_data (payload, &len);
+
+  /* A reader kept for one kind of code refuses the other before it
+   * reaches the engine: a unit read by the case label reader is a unit
+   * that escaped its case. */
+  if (role != AGG_READER_ROLE_ANY)
+    {
+      AggCode code;
+
+      if (agg_code_parse (data, len, &code, NULL))
+        {
+          if (role == AGG_READER_ROLE_UNIT && code.kind == AGG_CODE_CONTAINER)
+            {
+              report_refusal (self, reader, AGG_OUTCOME_NOT_A_UNIT,
+                              _("This reader is for units: scan case labels with the case reader"));
+              return;
+            }
+          if (role == AGG_READER_ROLE_CASE && code.kind == AGG_CODE_UNIT)
+            {
+              report_refusal (self, reader, AGG_OUTCOME_BAD_REQUEST,
+                              _("This reader is for case labels: scan units with the unit reader"));
+              return;
+            }
+        }
+    }
+
+  request = agg_request_new (AGG_ACTION_SCAN);
+  request->data = g_malloc (len + 1);
+  memcpy (request->data, data, len);
+  request->data[len] = '\0';
+  request->data_len = len;
+  request->source = g_strdup (agg_reader_get_name (reader));
+  enqueue (self, request, NULL);
+}
+
+static void
+reader_frame_error (AggReader  *reader,
+                    const char *message,
+                    AggStation *self)
+{
+  report_refusal (self, reader, AGG_OUTCOME_NOT_GS1, message);
+}
+
+/* A camera's layer goes to the engine in turn with the readers' scans. */
+static void
+camera_image_decoded (AggCamera      *camera,
+                      AggCameraImage *image,
+                      AggStation     *self)
+{
+  enqueue (self, agg_camera_image_to_request (image), NULL);
+}
+
+/* A case arrived at the reading position: fixed readers and cameras
+ * read it. */
+static void
+plc_trigger (AggPlc     *plc,
+             AggStation *self)
+{
+  for (guint i = 0; i < self->cameras->len; i++)
+    {
+      AggCamera *camera = g_ptr_array_index (self->cameras, i);
+
+      if (agg_camera_get_trigger (camera) == AGG_CAMERA_TRIGGER_PLC)
+        agg_camera_trigger (camera);
+    }
+
+  for (guint i = 0; i < self->readers->len; i++)
+    {
+      AggReader *reader = g_ptr_array_index (self->readers, i);
+      g_autoptr(GError) error = NULL;
+
+      if (agg_reader_get_kind (reader) != AGG_READER_KIND_FIXED)
+        continue;
+      if (!agg_reader_trigger (reader, &error) &&
+          !g_error_matches (error, AGG_READER_ERROR, AGG_READER_ERROR_NO_TRIGGER))
+        g_message ("Reader %s not triggered: %s", agg_reader_get_name (reader), error->message);
+    }
+}
+
+static void
+plc_connected_changed (AggPlc     *plc,
+                       GParamSpec *pspec,
+                       AggStation *self)
+{
+  g_autoptr(JsonObject) status = NULL;
+  const char *error;
+
+  if (agg_plc_get_connected (plc))
+    {
+      agg_station_set_fault (self, "plc", NULL);
+      return;
+    }
+  status = agg_plc_dup_status (plc);
+  error = json_object_get_string_member_with_default (status, "last_error", NULL);
+  agg_station_set_fault (self, "plc", error != NULL ? error : _("The PLC does not answer"));
+}
+
+static void
+printer_fault_changed (AggPrintQueue *printers,
+                       const char    *printer,
+                       const char    *fault_id,
+                       const char    *message,
+                       AggStation    *self)
+{
+  g_autofree char *id = g_strconcat ("printer:", printer, NULL);
+
+  agg_station_set_fault (self, id, message);
+}
+
+static void
+device_status_changed (AggStation *self)
+{
+  status_changed (self);
+}
+
 /* Start and stop */
 
 gboolean
@@ -583,8 +942,57 @@ agg_station_start (AggStation  *self,
 
   self->executed_id = g_signal_connect (self->line, "executed", G_CALLBACK (line_executed), self);
   self->started = TRUE;
+
+  for (guint i = 0; i < self->readers->len; i++)
+    {
+      AggReader *reader = g_ptr_array_index (self->readers, i);
+
+      g_signal_connect (reader, "frame", G_CALLBACK (reader_frame), self);
+      g_signal_connect (reader, "frame-error", G_CALLBACK (reader_frame_error), self);
+      g_signal_connect_swapped (reader, "status-changed", G_CALLBACK (device_status_changed), self);
+      if (!agg_reader_start (reader, error))
+        goto fail;
+    }
+
+  if (self->printers != NULL)
+    {
+      g_signal_connect (self->printers, "fault-changed", G_CALLBACK (printer_fault_changed), self);
+      g_signal_connect_swapped (self->printers, "status-changed", G_CALLBACK (device_status_changed), self);
+      if (!agg_print_queue_start (self->printers, error))
+        goto fail;
+    }
+
+  if (self->sync != NULL)
+    {
+      g_signal_connect_swapped (self->sync, "status-changed", G_CALLBACK (device_status_changed), self);
+      if (!agg_sync_start (self->sync, error))
+        goto fail;
+    }
+
+  for (guint i = 0; i < self->cameras->len; i++)
+    {
+      AggCamera *camera = g_ptr_array_index (self->cameras, i);
+
+      g_signal_connect (camera, "image-decoded", G_CALLBACK (camera_image_decoded), self);
+      g_signal_connect_swapped (camera, "status-changed", G_CALLBACK (device_status_changed), self);
+      agg_camera_start (camera);
+    }
+
+  if (self->plc != NULL)
+    {
+      g_signal_connect (self->plc, "trigger", G_CALLBACK (plc_trigger), self);
+      g_signal_connect (self->plc, "notify::connected", G_CALLBACK (plc_connected_changed), self);
+      g_signal_connect_swapped (self->plc, "status-changed", G_CALLBACK (device_status_changed), self);
+      if (!agg_plc_start (self->plc, error))
+        goto fail;
+    }
+
   status_changed (self);
   return TRUE;
+
+fail:
+  agg_station_stop (self);
+  return FALSE;
 }
 
 void
@@ -598,8 +1006,45 @@ agg_station_stop (AggStation *self)
     return;
 
   g_clear_signal_handler (&self->executed_id, self->line);
+  for (guint i = 0; i < self->readers->len; i++)
+    {
+      AggReader *reader = g_ptr_array_index (self->readers, i);
+
+      g_signal_handlers_disconnect_by_data (reader, self);
+      agg_reader_stop (reader);
+    }
+  if (self->printers != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->printers, self);
+      agg_print_queue_stop (self->printers);
+    }
+  if (self->sync != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->sync, self);
+      agg_sync_stop (self->sync);
+    }
+  for (guint i = 0; i < self->cameras->len; i++)
+    {
+      AggCamera *camera = g_ptr_array_index (self->cameras, i);
+
+      g_signal_handlers_disconnect_by_data (camera, self);
+      agg_camera_stop (camera);
+    }
+  if (self->plc != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->plc, self);
+      agg_plc_stop (self->plc);
+    }
   self->started = FALSE;
   /* The last word says the station is no longer running. */
   if (!write_status (self, &error))
     g_warning ("Cannot publish the station's status: %s", error->message);
+}
+
+GPtrArray *
+agg_station_get_cameras (AggStation *self)
+{
+  g_return_val_if_fail (AGG_IS_STATION (self), NULL);
+
+  return self->cameras;
 }

@@ -71,6 +71,10 @@ JsonObject *agg_station_dup_status   (AggStation          *self);
  * connected, state, detail, last_error, and the device's own figures. */
 JsonArray  *agg_station_dup_devices  (AggStation          *self);
 
+/* The configured cameras (AggCamera), for a view of their images; the
+ * station itself sends their layers to the engine. */
+GPtrArray  *agg_station_get_cameras  (AggStation          *self);
+
 /* Where a running station publishes its status for "aggctl status":
  * beside the database.  The file names the process that wrote it. */
 char       *agg_station_status_path  (const char          *db_path);
