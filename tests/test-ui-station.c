@@ -16,6 +16,7 @@
 
 #include "agg-case-page.h"
 #include "agg-login-page.h"
+#include "agg-station.h"
 #include "agg-test-ui.h"
 #include "agg-window.h"
 
@@ -396,6 +397,55 @@ test_idle_logout (Fixture       *f,
                                         " WHERE action = 'session.timeout'", NULL) == 1);
 }
 
+/* A station whose upstream cannot be reached: the header says offline
+ * with what waits, and a fault shows in red until it clears. */
+static void
+test_header_badges (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, &error);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(AggConfig) config = NULL;
+  g_autoptr(AggStation) station = NULL;
+  GString *header = g_string_new (NULL);
+
+  /* A port bound but never listening: every connection is refused. */
+  g_assert_true (g_socket_bind (socket, address, TRUE, &error));
+  bound = g_socket_get_local_address (socket, &error);
+  text = g_strdup_printf ("[sync]\nurl = http://127.0.0.1:%u/epcis\nretry-min = 100ms\n",
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  config = agg_config_load_data (text, strlen (text), "station.conf", &error);
+  g_assert_no_error (error);
+  station = agg_station_new (f->line, config, &error);
+  g_assert_no_error (error);
+  g_assert_true (agg_station_start (station, &error));
+  agg_window_set_station (f->window, station, NULL);
+
+  agg_test_wait_until ((g_string_truncate (header, 0),
+                        agg_test_append_text (GTK_WIDGET (f->window), header),
+                        strstr (header->str, "Offline") != NULL));
+  g_assert_nonnull (strstr (header->str, "waiting"));
+  g_assert_null (strstr (header->str, "Line stopped"));
+
+  agg_station_set_fault (station, "printer:zebra", "Printer zebra: paper out");
+  agg_test_wait_until ((g_string_truncate (header, 0),
+                        agg_test_append_text (GTK_WIDGET (f->window), header),
+                        strstr (header->str, "Line stopped: Printer zebra: paper out") != NULL));
+  agg_test_save_screenshot (GTK_WIDGET (f->window), "screenshot-fault.png");
+
+  agg_station_set_fault (station, "printer:zebra", NULL);
+  agg_test_wait_until ((g_string_truncate (header, 0),
+                        agg_test_append_text (GTK_WIDGET (f->window), header),
+                        strstr (header->str, "Line stopped") == NULL));
+  agg_station_stop (station);
+  g_string_free (header, TRUE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -413,6 +463,8 @@ main (int    argc,
               fixture_set_up, test_order_list, fixture_tear_down);
   g_test_add ("/ui/station/idle-logout", Fixture, NULL,
               fixture_set_up, test_idle_logout, fixture_tear_down);
+  g_test_add ("/ui/station/header-badges", Fixture, NULL,
+              fixture_set_up, test_header_badges, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -22,6 +22,10 @@ struct _AggWindow
 
   GtkStack             *title_stack;
   GtkLabel             *user_label;
+  GtkWidget            *upstream_box;
+  GtkImage             *upstream_icon;
+  GtkLabel             *upstream_label;
+  GtkLabel             *fault_label;
   AdwViewStack         *view_stack;
   GtkButton            *logout_button;
   GtkStack             *stack;
@@ -36,6 +40,7 @@ struct _AggWindow
   AggAdminPage         *admin_page;
 
   AggLine              *line;
+  AggStation           *station;
   AggScanWedge         *wedge;
   GSettings            *settings;
   gint64                last_input;
@@ -180,6 +185,61 @@ agg_window_set_line (AggWindow    *self,
   update_session (self);
 }
 
+/* The header's badges: a fault that stops the line, in red, and the
+ * upstream's state with what waits for it. */
+static void
+update_badges (AggWindow *self)
+{
+  g_autoptr(JsonObject) status = agg_station_dup_status (self->station);
+  JsonArray *faults = json_object_get_array_member (status, "faults");
+  JsonArray *devices = json_object_get_array_member (status, "devices");
+  JsonObject *upstream = NULL;
+
+  if (json_array_get_length (faults) > 0)
+    {
+      JsonObject *fault = json_array_get_object_element (faults, 0);
+      const char *message = json_object_get_string_member_with_default (fault, "message", "");
+      /* Translators: shown in the header while a fault stops the line. */
+      g_autofree char *text = g_strdup_printf (_("Line stopped: %s"), message);
+
+      gtk_label_set_label (self->fault_label, text);
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->fault_label), message);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->fault_label), json_array_get_length (faults) > 0);
+
+  for (guint i = 0; i < json_array_get_length (devices); i++)
+    {
+      JsonObject *device = json_array_get_object_element (devices, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (device, "kind", NULL), "upstream") == 0)
+        upstream = json_object_get_object_member (device, "figures");
+    }
+
+  if (upstream != NULL)
+    {
+      gboolean online = json_object_get_boolean_member_with_default (upstream, "online", FALSE);
+      gint64 pending = json_object_get_int_member_with_default (upstream, "pending", 0);
+      const char *last = json_object_get_string_member_with_default (upstream, "last_success_at", NULL);
+      g_autoptr(GDateTime) at = last != NULL ? g_date_time_new_from_iso8601 (last, NULL) : NULL;
+      g_autoptr(GDateTime) local = at != NULL ? g_date_time_to_local (at) : NULL;
+      g_autofree char *when = local != NULL ? g_date_time_format (local, "%H:%M") : g_strdup (_("never"));
+      /* Translators: upstream state, events waiting to be sent, time of the last delivery. */
+      g_autofree char *text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                            "%s · %" G_GINT64_FORMAT " event waiting · last sent %s",
+                                                            "%s · %" G_GINT64_FORMAT " events waiting · last sent %s",
+                                                            pending),
+                                               online ? _("Online") : _("Offline"), pending, when);
+
+      gtk_image_set_from_icon_name (self->upstream_icon,
+                                    online ? "network-transmit-receive-symbolic"
+                                           : "network-offline-symbolic");
+      gtk_label_set_label (self->upstream_label, text);
+      gtk_widget_set_visible (self->upstream_box, TRUE);
+    }
+  else
+    gtk_widget_set_visible (self->upstream_box, FALSE);
+}
+
 void
 agg_window_set_station (AggWindow    *self,
                         AggStation   *station,
@@ -192,6 +252,11 @@ agg_window_set_station (AggWindow    *self,
     return;
   agg_case_page_set_station (self->case_page, station);
   agg_status_page_set_station (self->status_page, station);
+  if (self->station != NULL)
+    g_signal_handlers_disconnect_by_data (self->station, self);
+  g_set_object (&self->station, station);
+  g_signal_connect_swapped (station, "status-changed", G_CALLBACK (update_badges), self);
+  update_badges (self);
   /* The line view shows the first camera's images. */
   if (agg_station_get_cameras (station)->len > 0)
     agg_case_page_set_camera (self->case_page, g_ptr_array_index (agg_station_get_cameras (station), 0));
@@ -273,6 +338,9 @@ agg_window_dispose (GObject *object)
   g_clear_object (&self->settings);
 
   g_clear_object (&self->wedge);
+  if (self->station != NULL)
+    g_signal_handlers_disconnect_by_data (self->station, self);
+  g_clear_object (&self->station);
   g_clear_object (&self->line);
   gtk_widget_dispose_template (GTK_WIDGET (self), AGG_TYPE_WINDOW);
 
@@ -298,6 +366,10 @@ agg_window_class_init (AggWindowClass *klass)
                                                "/io/github/aggstation/Station/agg-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AggWindow, title_stack);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, user_label);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, upstream_box);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, upstream_icon);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, upstream_label);
+  gtk_widget_class_bind_template_child (widget_class, AggWindow, fault_label);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, logout_button);
   gtk_widget_class_bind_template_child (widget_class, AggWindow, stack);
