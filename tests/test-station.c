@@ -256,12 +256,36 @@ test_station_queue_order_and_database_fault (AggTestStation *fixture,
   g_ptr_array_unref (collect.order);
 }
 
+/* The documented example names every group and key: the station must
+ * take it as it stands. */
+static void
+test_station_accepts_the_example (AggTestStation *fixture,
+                                  gconstpointer   data)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "station.conf.example", NULL);
+  g_autoptr(AggLine) line = agg_line_new (fixture->store);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AggConfig) config = agg_config_load (path, &error);
+  g_autoptr(AggStation) station = NULL;
+  g_autoptr(JsonArray) devices = NULL;
+
+  g_assert_no_error (error);
+  station = agg_station_new (line, config, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (station);
+
+  /* Four readers, the PLC, three printers, the upstream, three cameras. */
+  devices = agg_station_dup_devices (station);
+  g_assert_cmpuint (json_array_get_length (devices), ==, 12);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  agg_test_add_station ("/station/accepts-the-example", test_station_accepts_the_example);
   agg_test_add_station ("/station/refuses-unknown-groups", test_station_refuses_unknown_groups);
   agg_test_add_station ("/station/refuses-bad-identity", test_station_refuses_bad_identity);
   agg_test_add_station ("/station/records-identity", test_station_records_identity);
