@@ -198,5 +198,5 @@ if __name__ == "__main__":
     args = parser.parse_args()
     # pymodbus logs every connection the client drops as an error; the
     # tests drop many on purpose.
-    logging.basicConfig(level=logging.DEBUG) if __import__("os").environ.get("PLC_DEBUG") else logging.getLogger("pymodbus").setLevel(logging.CRITICAL + 1)
+    logging.getLogger("pymodbus").setLevel(logging.CRITICAL + 1)
     asyncio.run(main(args.port, args.rtu))
