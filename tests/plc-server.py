@@ -9,9 +9,11 @@
 # monotonic time (CLOCK_MONOTONIC, the clock of g_get_monotonic_time ()).
 #
 #     plc-server.py [--port N]       # 0 (the default): an ephemeral port
+#     plc-server.py --rtu DEVICE     # Modbus RTU on a serial device, 19200 8N1
 #
-# It prints "port N" once it listens, then answers one line of standard
-# output for each line of standard input:
+# It prints "port N" once it listens on TCP, or "rtu DEVICE" once it has
+# opened the device, then answers one line of standard output for each line
+# of standard input:
 #
 #     set TABLE ADDR VALUE    -> ok          (TABLE: co, di, ir, hr)
 #     get TABLE ADDR          -> value V
@@ -35,7 +37,9 @@ try:
     from pymodbus.datastore import (ModbusSequentialDataBlock, ModbusServerContext,
                                     ModbusSlaveContext)
     from pymodbus.pdu import ModbusExceptions
-    from pymodbus.server.async_io import ModbusConnectedRequestHandler, ModbusTcpServer
+    from pymodbus.server.async_io import (ModbusConnectedRequestHandler, ModbusSerialServer,
+                                          ModbusSingleRequestHandler, ModbusTcpServer)
+    from pymodbus.transaction import ModbusRtuFramer
 except ImportError as e:
     print("skip: python3-pymodbus is not installed (%s)" % e, flush=True)
     sys.exit(77)
@@ -79,8 +83,9 @@ class Peer:
 peer = Peer()
 
 
-class Handler(ModbusConnectedRequestHandler):
-    """Counts requests and connections; delays or refuses responses as told."""
+class Steered:
+    """Counts requests and connections; delays or refuses responses as told.
+    Mixed into the TCP and the serial request handlers."""
 
     def connection_made(self, transport):
         peer.connections += 1
@@ -107,8 +112,16 @@ class Handler(ModbusConnectedRequestHandler):
         super().send(message, *addr, **kwargs)
 
     def _send_late(self, message, addr, kwargs):
-        if not self.transport.is_closing():
+        if self.transport is not None and not self.transport.is_closing():
             super().send(message, *addr, **kwargs)
+
+
+class TcpHandler(Steered, ModbusConnectedRequestHandler):
+    pass
+
+
+class RtuHandler(Steered, ModbusSingleRequestHandler):
+    pass
 
 
 def command(line):
@@ -139,17 +152,24 @@ def command(line):
     return "error unknown command: %s" % line.strip()
 
 
-async def main(port):
+async def main(port, rtu):
     slave = ModbusSlaveContext(di=peer.blocks["di"], co=peer.blocks["co"],
                                ir=peer.blocks["ir"], hr=peer.blocks["hr"], zero_mode=True)
     context = ModbusServerContext(slaves=slave, single=True)
-    # Reusing the address lets a restarted server take the port of the one
-    # the test killed while its connections linger in TIME_WAIT.
-    server = ModbusTcpServer(context, address=("127.0.0.1", port), handler=Handler,
-                             allow_reuse_address=True)
-    serving = asyncio.create_task(server.serve_forever())
-    await server.serving
-    print("port %d" % server.server.sockets[0].getsockname()[1], flush=True)
+    if rtu is not None:
+        server = ModbusSerialServer(context, framer=ModbusRtuFramer, port=rtu, baudrate=19200,
+                                    parity="N", bytesize=8, stopbits=1, handler=RtuHandler)
+        await server.start()
+        serving = asyncio.create_task(server.serve_forever())
+        print("rtu %s" % rtu, flush=True)
+    else:
+        # Reusing the address lets a restarted server take the port of the
+        # one the test killed while its connections linger in TIME_WAIT.
+        server = ModbusTcpServer(context, address=("127.0.0.1", port), handler=TcpHandler,
+                                 allow_reuse_address=True)
+        serving = asyncio.create_task(server.serve_forever())
+        await server.serving
+        print("port %d" % server.server.sockets[0].getsockname()[1], flush=True)
 
     loop = asyncio.get_running_loop()
     done = loop.create_future()
@@ -174,8 +194,9 @@ async def main(port):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--rtu")
     args = parser.parse_args()
     # pymodbus logs every connection the client drops as an error; the
     # tests drop many on purpose.
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL + 1)
-    asyncio.run(main(args.port))
+    asyncio.run(main(args.port, args.rtu))

@@ -11,10 +11,16 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include "agg-plc-private.h"
+#include "agg-test-utils.h"
 
 /* A condition not met within this long fails the test. */
 #define WAIT_MS 15000
@@ -76,22 +82,24 @@ server_ask (Server     *server,
   return answer;
 }
 
-/* Starts the server on @port, 0 for any; FALSE when pymodbus is missing,
- * with the server's reason in *@skip_reason. */
+/* Starts the server with @option and @value; FALSE when pymodbus is
+ * missing, with the server's reason in *@skip_reason.  The first line it
+ * prints is returned in *@first. */
 static gboolean
-server_start (Server  *server,
-              guint    port,
-              char   **skip_reason)
+server_spawn (Server      *server,
+              const char  *option,
+              const char  *value,
+              char       **first,
+              char       **skip_reason)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *script = g_test_build_filename (G_TEST_DIST, "plc-server.py", NULL);
-  g_autofree char *port_text = g_strdup_printf ("%u", port);
-  g_autofree char *line = NULL;
   const char *python = g_getenv ("AGG_PYTHON3");
+  char *line;
 
   server->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE,
                                    &error, python != NULL ? python : "python3", script,
-                                   "--port", port_text, NULL);
+                                   option, value, NULL);
   g_assert_no_error (error);
   server->in = g_subprocess_get_stdin_pipe (server->proc);
   server->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->proc));
@@ -103,12 +111,27 @@ server_start (Server  *server,
     {
       if (skip_reason != NULL)
         *skip_reason = g_strdup (line + strlen ("skip: "));
+      g_free (line);
       g_subprocess_wait (server->proc, NULL, NULL);
       g_clear_object (&server->out);
       g_clear_object (&server->proc);
       return FALSE;
     }
+  *first = line;
+  return TRUE;
+}
 
+/* Starts a Modbus TCP server on @port, 0 for any. */
+static gboolean
+server_start (Server  *server,
+              guint    port,
+              char   **skip_reason)
+{
+  g_autofree char *port_text = g_strdup_printf ("%u", port);
+  g_autofree char *line = NULL;
+
+  if (!server_spawn (server, "--port", port_text, &line, skip_reason))
+    return FALSE;
   g_assert_true (g_str_has_prefix (line, "port "));
   server->port = atoi (line + strlen ("port "));
   g_assert_cmpuint (server->port, >, 0);
@@ -874,6 +897,126 @@ test_plc_no_mask_write (void)
   fixture_finish (&fixture);
 }
 
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* Modbus RTU over a pseudo-terminal pair: the PLC on one end, the station
+ * on the other.  Replies that come late on a serial line carry nothing
+ * that tells them from the answer to the next request; the line must be
+ * drained before it is used again. */
+static void
+test_plc_rtu_late_replies (void)
+{
+  g_autofree char *socat_path = g_find_program_in_path ("socat");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) socat = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *plc_end = NULL;
+  g_autofree char *station_end = NULL;
+  g_autofree char *plc_link = NULL;
+  g_autofree char *station_link = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *text = NULL;
+  Fixture fixture = { 0 };
+  gint64 timeouts, reconnects, deadline;
+  int hold;
+
+  if (socat_path == NULL)
+    {
+      g_test_skip ("socat is not installed");
+      return;
+    }
+
+  dir = g_dir_make_tmp ("test-plc-XXXXXX", &error);
+  g_assert_no_error (error);
+  plc_end = g_build_filename (dir, "plc", NULL);
+  station_end = g_build_filename (dir, "station", NULL);
+  plc_link = g_strdup_printf ("pty,raw,echo=0,link=%s", plc_end);
+  station_link = g_strdup_printf ("pty,raw,echo=0,link=%s", station_end);
+  {
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                                         | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+
+    /* socat reads no input that could end it: it goes when the test does,
+     * even when the test fails half-way. */
+    g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+    socat = g_subprocess_launcher_spawn (launcher, &error, socat_path, plc_link, station_link, NULL);
+    g_assert_no_error (error);
+  }
+  deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  while ((!g_file_test (plc_end, G_FILE_TEST_EXISTS) || !g_file_test (station_end, G_FILE_TEST_EXISTS))
+         && g_get_monotonic_time () < deadline)
+    g_usleep (10000);
+  g_assert_true (g_file_test (station_end, G_FILE_TEST_EXISTS));
+  /* socat ends its pair when the last opener of an end closes it; the
+   * station closes and reopens its end on every recovery. */
+  hold = g_open (station_end, O_RDWR | O_NOCTTY, 0);
+  g_assert_cmpint (hold, >=, 0);
+
+  if (!server_spawn (&fixture.server, "--rtu", plc_end, &first, &reason))
+    {
+      g_test_skip (reason);
+      goto out;
+    }
+  g_assert_true (g_str_has_prefix (first, "rtu "));
+
+  server_set (&fixture.server, "ir", 40, 4);       /* trigger (bit 1) off */
+  server_set (&fixture.server, "ir", 400, 7);      /* case-present (bit 0) on */
+  server_set (&fixture.server, "ir", 4000, 2);     /* line-running (bit 2) off */
+  /* A pseudo-terminal knows no parity: 8N1. */
+  text = g_strdup_printf ("[plc]\n"
+                          "type = modbus-rtu\n"
+                          "device = %s\n"
+                          "parity = none\n"
+                          "response-timeout = 200ms\n"
+                          "poll-interval = 20ms\n"
+                          "watchdog = 3s\n"
+                          "reconnect-min = 20ms\n"
+                          "reconnect-max = 100ms\n"
+                          "\n%s",
+                          station_end, scattered_map);
+  fixture.plc = plc_from_text (text);
+  g_signal_connect (fixture.plc, "trigger", G_CALLBACK (trigger_cb), &fixture);
+  g_signal_connect (fixture.plc, "notify::line-running", G_CALLBACK (line_running_cb), &fixture);
+  g_signal_connect (fixture.plc, "status-changed", G_CALLBACK (status_changed_cb), &fixture);
+  agg_plc_start (fixture.plc, &error);
+  g_assert_no_error (error);
+
+  WAIT_UNTIL (agg_plc_get_case_present (fixture.plc) && server_last (&fixture.server, "co", 11) == 1);
+  timeouts = status_int (fixture.plc, "timeouts");
+  reconnects = status_int (fixture.plc, "reconnects");
+
+  /* Late by half a response timeout: they arrive after the station gave up
+   * and while it comes back. */
+  g_free (server_ask (&fixture.server, "delay 3 300"));
+  WAIT_UNTIL (late_replies_done (&fixture, timeouts + 3, reconnects + 3));
+  {
+    gint64 target = status_int (fixture.plc, "polls") + 50;
+
+    WAIT_UNTIL ((check_inputs (&fixture), status_int (fixture.plc, "polls") >= target));
+  }
+
+  if (fixture.misread > 0)
+    g_error ("%u statuses with inputs read from the wrong address, the last: %s",
+             fixture.misread, fixture.misread_status);
+  g_assert_cmpuint (fixture.triggers, ==, 0);
+  g_assert_cmpuint (fixture.line_running_seen, ==, 0);
+  g_assert_true (agg_plc_get_case_present (fixture.plc));
+  g_assert_true (agg_plc_get_connected (fixture.plc));
+
+  fixture_finish (&fixture);
+
+out:
+  close (hold);
+  g_subprocess_force_exit (socat);
+  g_subprocess_wait (socat, NULL, NULL);
+  agg_test_remove_tree (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -902,6 +1045,7 @@ main (int    argc,
   g_test_add_func ("/plc/reconnect", test_plc_reconnect);
   g_test_add_func ("/plc/late-replies", test_plc_late_replies);
   g_test_add_func ("/plc/no-mask-write", test_plc_no_mask_write);
+  g_test_add_func ("/plc/rtu-late-replies", test_plc_rtu_late_replies);
 
   return g_test_run ();
 }

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <modbus.h>
+#include <poll.h>
 #include <string.h>
 
 #include "agg-plc-private.h"
@@ -865,6 +866,28 @@ request_done (AggPlc     *self,
   return REQUEST_LINK_FAILED;
 }
 
+/* A serial line has no transaction ID: a reply that comes after its
+ * request timed out would be read as the answer to the next request.  So
+ * before the first request the line must have been quiet for a whole
+ * response timeout; what comes before that is thrown away.  A reply later
+ * than that cannot be told from a fresh one, which is why the response
+ * timeout must be longer than the PLC's slowest reply. */
+static void
+drain_serial_line (AggPlc *self,
+                   Link   *link)
+{
+  struct pollfd pfd = { .fd = modbus_get_socket (link->ctx), .events = POLLIN };
+
+  /* A bounded number of rounds: a line that never falls quiet is reported
+   * by the requests that follow, not by a station that hangs here. */
+  for (guint i = 0; i < 10; i++)
+    {
+      if (poll (&pfd, 1, self->response_timeout_ms) <= 0)
+        return;
+      modbus_flush (link->ctx);
+    }
+}
+
 static gboolean
 link_connect (AggPlc *self,
               Link   *link)
@@ -887,6 +910,8 @@ link_connect (AggPlc *self,
 
   g_debug ("PLC %s: connected in %.1f ms", self->endpoint,
            (g_get_monotonic_time () - started) / 1000.0);
+  if (self->type == PLC_RTU)
+    drain_serial_line (self, link);
   link->up = TRUE;
   link->baseline = FALSE;
   link->next_poll = g_get_monotonic_time ();
@@ -995,8 +1020,8 @@ slot_level (AggPlc         *self,
 }
 
 static RequestResult
-poll (AggPlc *self,
-      Link   *link)
+poll_inputs (AggPlc *self,
+             Link   *link)
 {
   guint n = self->groups->len;
   g_autofree guint8 **bits = g_new0 (guint8 *, n);
@@ -1197,7 +1222,7 @@ cycle (AggPlc *self,
   if (now >= link->next_poll)
     {
       link->next_poll = now + self->poll_ms * G_TIME_SPAN_MILLISECOND;
-      if (poll (self, link) == REQUEST_LINK_FAILED)
+      if (poll_inputs (self, link) == REQUEST_LINK_FAILED)
         return FALSE;
 
       g_mutex_lock (&self->lock);
