@@ -200,11 +200,7 @@ static const char *
 member (JsonObject *row,
         const char *name)
 {
-  JsonNode *node = json_object_get_member (row, name);
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return "–";
-  return json_node_get_string (node);
+  return agg_cli_text_member (row, name, "–");
 }
 
 /* Parses "[--json]" and other flags: @flags lists the names, @values gets

@@ -107,6 +107,40 @@ agg_cli_load_config (void)
   return config;
 }
 
+gboolean
+agg_cli_open_station (AggConfig **config,
+                      AggStore  **store)
+{
+  g_autoptr(AggConfig) loaded = NULL;
+  AggStore *opened;
+
+  g_return_val_if_fail (config != NULL && *config == NULL, FALSE);
+  g_return_val_if_fail (store != NULL && *store == NULL, FALSE);
+
+  loaded = agg_cli_load_config ();
+  if (loaded == NULL)
+    return FALSE;
+  opened = agg_cli_open_store (FALSE);
+  if (opened == NULL)
+    return FALSE;
+
+  *config = g_steal_pointer (&loaded);
+  *store = opened;
+  return TRUE;
+}
+
+const char *
+agg_cli_text_member (JsonObject *object,
+                     const char *name,
+                     const char *absent)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return absent;
+  return json_node_get_string (node);
+}
+
 char *
 agg_cli_read_secret (const char *env_var,
                      const char *prompt)
@@ -820,13 +854,7 @@ agg_cli_run (int    argc,
         return agg_cli_usage_error ("%s", _(RUN_USAGE));
     }
 
-  /* A configuration the station cannot run on is refused before anything opens. */
-  config = agg_cli_load_config ();
-  if (config == NULL)
-    return AGG_CLI_EXIT_FAILED;
-
-  store = agg_cli_open_store (FALSE);
-  if (store == NULL)
+  if (!agg_cli_open_station (&config, &store))
     return AGG_CLI_EXIT_FAILED;
 
   if (max_pages > 0 && !agg_store_set_max_pages (store, max_pages, &error))

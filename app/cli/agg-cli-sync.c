@@ -27,15 +27,12 @@ typedef struct
   GError     *error;
 } SyncRun;
 
+/* A plain hyphen, not a dash: scripts read these lines. */
 static const char *
 text_or_dash (JsonObject *object,
               const char *name)
 {
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return "-";
-  return json_node_get_string (node);
+  return agg_cli_text_member (object, name, "-");
 }
 
 /* One progress line when the figures changed: key=value pairs that
@@ -141,11 +138,7 @@ agg_cli_sync (int    argc,
         return agg_cli_usage_error ("%s", _(SYNC_USAGE));
     }
 
-  config = agg_cli_load_config ();
-  if (config == NULL)
-    return AGG_CLI_EXIT_FAILED;
-  store = agg_cli_open_store (FALSE);
-  if (store == NULL)
+  if (!agg_cli_open_station (&config, &store))
     return AGG_CLI_EXIT_FAILED;
 
   sync = agg_sync_new_from_config (store, config, &error);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "agg-config.h"
 #include "agg-store.h"
@@ -82,6 +83,19 @@ AggStore *agg_cli_open_store  (gboolean    create);
  * empty configuration when that file does not exist).  On failure prints
  * why to stderr and returns NULL. */
 AggConfig *agg_cli_load_config (void);
+
+/* agg_cli_load_config (), then agg_cli_open_store (FALSE), for a command
+ * that runs part of the station: a configuration it cannot run on is
+ * refused before the database opens.  On failure prints why to stderr,
+ * returns FALSE and sets neither. */
+gboolean   agg_cli_open_station (AggConfig **config,
+                                 AggStore  **store);
+
+/* The string member @name of @object, or @absent when it is missing or
+ * null: what a command prints for a value that is not there. */
+const char *agg_cli_text_member (JsonObject *object,
+                                 const char *name,
+                                 const char *absent);
 
 /* A PIN: from the environment variable @env_var when set, else the next
  * line of standard input (without echo on a terminal, after @prompt).
