@@ -39,6 +39,15 @@ void           agg_test_exec                (AggStore        *store,
 /* Imports the demo line: its product, order, SSCC range, users and
  * settings. */
 void           agg_test_load_demo           (AggStore        *store);
+/* Imports the master data in @json, as the station itself does; it must
+ * succeed. */
+void           agg_test_import              (AggStore        *store,
+                                             const char      *json);
+/* Sets the setting @key to @value, as the station itself does; it must
+ * succeed. */
+void           agg_test_set_setting         (AggStore        *store,
+                                             const char      *key,
+                                             const char      *value);
 
 /* Verifies the audit trail in a job.  *@bad_id and *@n_rows start out as
  * -1 and G_MAXUINT64, so that a verification that sets neither fails;
