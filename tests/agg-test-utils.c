@@ -153,6 +153,21 @@ agg_test_set_setting (AggStore   *store,
   g_assert_true (agg_test_run_job (store, AGG_STORE_WRITE, setting_job, &setting));
 }
 
+void
+agg_test_log_in (AggLine    *line,
+                 const char *user,
+                 const char *pin)
+{
+  g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_LOGIN);
+  g_autoptr(AggResult) result = NULL;
+
+  request->user = g_strdup (user);
+  request->pin = g_strdup (pin);
+  result = agg_line_execute_sync (line, request);
+  g_assert_nonnull (result);
+  g_assert_cmpstr (agg_outcome_to_string (result->outcome), ==, "ACCEPTED");
+}
+
 /* The audit trail */
 
 typedef struct

@@ -347,7 +347,6 @@ typedef struct
 static void
 line_set_up (Line *l)
 {
-  g_autoptr(AggRequest) login = agg_request_new (AGG_ACTION_LOGIN);
   g_autoptr(AggRequest) start = agg_request_new (AGG_ACTION_START_ORDER);
   g_autoptr(AggResult) result = NULL;
 
@@ -359,11 +358,7 @@ line_set_up (Line *l)
                    " \"units_per_case\": 12, \"cases_per_pallet\": 4,"
                    " \"layer_rows\": 3, \"layer_cols\": 4 } ] }");
   l->line = agg_line_new (l->station.store);
-  login->user = g_strdup ("operator");
-  login->pin = g_strdup ("1111");
-  result = agg_line_execute_sync (l->line, login);
-  g_assert_true (agg_result_is_ok (result));
-  g_clear_pointer (&result, agg_result_free);
+  agg_test_log_in (l->line, "operator", "1111");
   start->code = g_strdup (ORDER);
   result = agg_line_execute_sync (l->line, start);
   g_assert_true (agg_result_is_ok (result));
