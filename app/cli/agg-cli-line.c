@@ -129,6 +129,44 @@ agg_cli_open_station (AggConfig **config,
   return TRUE;
 }
 
+int
+agg_cli_read_as_pin (char **pin)
+{
+  g_autofree char *prompt = NULL;
+
+  g_return_val_if_fail (pin != NULL, AGG_CLI_EXIT_FAILED);
+
+  if (agg_cli_globals.as_user == NULL)
+    return agg_cli_usage_error (_("this command needs --as USER before it"));
+
+  /* Translators: %s is a user name. */
+  prompt = g_strdup_printf (_("PIN for %s:"), agg_cli_globals.as_user);
+  *pin = agg_cli_read_secret ("AGGCTL_PIN", prompt);
+  if (*pin == NULL)
+    return agg_cli_failure (_("No PIN: set AGGCTL_PIN or give it on the first line of input."));
+  return AGG_CLI_EXIT_OK;
+}
+
+gboolean
+agg_cli_log_in_as (AggLine    *line,
+                   const char *pin)
+{
+  g_autoptr(AggRequest) login = agg_request_new (AGG_ACTION_LOGIN);
+  g_autoptr(AggResult) result = NULL;
+
+  g_return_val_if_fail (AGG_IS_LINE (line), FALSE);
+
+  login->user = g_strdup (agg_cli_globals.as_user);
+  login->pin = g_strdup (pin);
+  result = agg_line_execute_sync (line, login);
+  if (!agg_result_is_ok (result))
+    {
+      agg_cli_failure ("%s", result->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 const char *
 agg_cli_text_member (JsonObject *object,
                      const char *name,

@@ -245,34 +245,23 @@ agg_cli_events_resolve (const char *how,
 {
   g_autoptr(AggStore) store = NULL;
   g_autoptr(AggLine) line = NULL;
-  g_autoptr(AggRequest) login = agg_request_new (AGG_ACTION_LOGIN);
   g_autoptr(AggRequest) request = NULL;
   g_autoptr(AggRequest) logout = agg_request_new (AGG_ACTION_LOGOUT);
   g_autoptr(AggResult) result = NULL;
   g_autoptr(AggResult) logged_out = NULL;
   g_autofree char *pin = NULL;
-  g_autofree char *prompt = NULL;
   int status;
 
-  if (agg_cli_globals.as_user == NULL)
-    return agg_cli_usage_error (_("this command needs --as USER before it"));
-  /* Translators: %s is a user name. */
-  prompt = g_strdup_printf (_("PIN for %s:"), agg_cli_globals.as_user);
-  pin = agg_cli_read_secret ("AGGCTL_PIN", prompt);
-  if (pin == NULL)
-    return agg_cli_failure (_("No PIN: set AGGCTL_PIN or give it on the first line of input."));
+  status = agg_cli_read_as_pin (&pin);
+  if (status != AGG_CLI_EXIT_OK)
+    return status;
 
   store = agg_cli_open_store (FALSE);
   if (store == NULL)
     return AGG_CLI_EXIT_FAILED;
   line = agg_line_new (store);
-
-  login->user = g_strdup (agg_cli_globals.as_user);
-  login->pin = g_strdup (pin);
-  result = agg_line_execute_sync (line, login);
-  if (!agg_result_is_ok (result))
-    return agg_cli_failure ("%s", result->message);
-  g_clear_pointer (&result, agg_result_free);
+  if (!agg_cli_log_in_as (line, pin))
+    return AGG_CLI_EXIT_FAILED;
 
   request = agg_request_new (strcmp (how, "resend") == 0 ? AGG_ACTION_EVENT_RESEND
                                                           : AGG_ACTION_EVENT_HANDLED);

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "agg-config.h"
+#include "agg-line.h"
 #include "agg-store.h"
 
 G_BEGIN_DECLS
@@ -102,5 +103,15 @@ const char *agg_cli_text_member (JsonObject *object,
  * NULL at end of input. */
 char     *agg_cli_read_secret (const char *env_var,
                                const char *prompt);
+
+/* The PIN of the --as user, read with agg_cli_read_secret () from
+ * AGGCTL_PIN or standard input.  Returns AGG_CLI_EXIT_OK, or the exit
+ * status of the problem it printed (no --as, no PIN). */
+int       agg_cli_read_as_pin (char      **pin);
+
+/* Logs the --as user in on @line with @pin.  When the engine refuses,
+ * prints its reason and returns FALSE. */
+gboolean  agg_cli_log_in_as   (AggLine    *line,
+                               const char *pin);
 
 G_END_DECLS
