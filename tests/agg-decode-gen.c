@@ -14,6 +14,7 @@
 #include <zint.h>
 
 #include "agg-decode-gen.h"
+#include "agg-decode-private.h"
 
 #define GTIN "09506000134352"
 #define QUIET_MODULES 3
@@ -390,15 +391,7 @@ agg_gen_image_truth (const AggGenImage *image,
       json_builder_set_member_name (builder, "readable");
       json_builder_add_boolean_value (builder, code->readable);
       json_builder_set_member_name (builder, "corners");
-      json_builder_begin_array (builder);
-      for (guint c = 0; c < 4; c++)
-        {
-          json_builder_begin_array (builder);
-          json_builder_add_double_value (builder, code->corners[c][0]);
-          json_builder_add_double_value (builder, code->corners[c][1]);
-          json_builder_end_array (builder);
-        }
-      json_builder_end_array (builder);
+      agg_decode_corners_to_json (builder, code->corners);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

@@ -4,6 +4,7 @@
  */
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "agg-line-private.h"
 #include "agg-test-utils.h"
@@ -98,6 +99,73 @@ void
 agg_test_load_demo (AggStore *store)
 {
   g_assert_true (agg_test_run_job (store, AGG_STORE_WRITE, load_demo_job, NULL));
+}
+
+/* Imports and settings made by the station itself, as the demo does. */
+static const AggActor station_actor = { 0, NULL, AGG_ROLE_ADMIN };
+
+static gpointer
+import_job (AggStore  *store,
+            sqlite3   *db,
+            gpointer   user_data,
+            GError   **error)
+{
+  const char *contents = user_data;
+
+  if (!agg_import_master_data (store, &station_actor, contents, strlen (contents), NULL, error))
+    return NULL;
+  return GINT_TO_POINTER (TRUE);
+}
+
+void
+agg_test_import (AggStore   *store,
+                 const char *json)
+{
+  g_assert_true (agg_test_run_job (store, AGG_STORE_WRITE, import_job, (gpointer) json));
+}
+
+typedef struct
+{
+  const char *key;
+  const char *value;
+} Setting;
+
+static gpointer
+setting_job (AggStore  *store,
+             sqlite3   *db,
+             gpointer   user_data,
+             GError   **error)
+{
+  const Setting *setting = user_data;
+
+  if (!agg_settings_set (store, &station_actor, setting->key, setting->value, error))
+    return NULL;
+  return GINT_TO_POINTER (TRUE);
+}
+
+void
+agg_test_set_setting (AggStore   *store,
+                      const char *key,
+                      const char *value)
+{
+  Setting setting = { key, value };
+
+  g_assert_true (agg_test_run_job (store, AGG_STORE_WRITE, setting_job, &setting));
+}
+
+void
+agg_test_log_in (AggLine    *line,
+                 const char *user,
+                 const char *pin)
+{
+  g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_LOGIN);
+  g_autoptr(AggResult) result = NULL;
+
+  request->user = g_strdup (user);
+  request->pin = g_strdup (pin);
+  result = agg_line_execute_sync (line, request);
+  g_assert_nonnull (result);
+  g_assert_cmpstr (agg_outcome_to_string (result->outcome), ==, "ACCEPTED");
 }
 
 /* The audit trail */

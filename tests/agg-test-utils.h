@@ -12,6 +12,7 @@
 #include <glib.h>
 #include <sqlite3.h>
 
+#include "agg-line.h"
 #include "agg-store.h"
 
 G_BEGIN_DECLS
@@ -39,6 +40,20 @@ void           agg_test_exec                (AggStore        *store,
 /* Imports the demo line: its product, order, SSCC range, users and
  * settings. */
 void           agg_test_load_demo           (AggStore        *store);
+/* Imports the master data in @json, as the station itself does; it must
+ * succeed. */
+void           agg_test_import              (AggStore        *store,
+                                             const char      *json);
+/* Sets the setting @key to @value, as the station itself does; it must
+ * succeed. */
+void           agg_test_set_setting         (AggStore        *store,
+                                             const char      *key,
+                                             const char      *value);
+
+/* Logs @user in on @line with @pin; the engine must accept it. */
+void           agg_test_log_in              (AggLine         *line,
+                                             const char      *user,
+                                             const char      *pin);
 
 /* Verifies the audit trail in a job.  *@bad_id and *@n_rows start out as
  * -1 and G_MAXUINT64, so that a verification that sets neither fails;

@@ -28,8 +28,6 @@
 /* How long a test waits for what it waits for before it fails. */
 #define WAIT_SECONDS 60
 
-static const AggActor station = { 0, NULL, AGG_ROLE_ADMIN };
-
 /* Waiting */
 
 static gboolean
@@ -346,39 +344,21 @@ typedef struct
   AggLine        *line;
 } Line;
 
-static gpointer
-import_job (AggStore  *store,
-            sqlite3   *db,
-            gpointer   user_data,
-            GError   **error)
-{
-  const char *contents = user_data;
-
-  if (!agg_import_master_data (store, &station, contents, strlen (contents), NULL, error))
-    return NULL;
-  return GINT_TO_POINTER (TRUE);
-}
-
 static void
 line_set_up (Line *l)
 {
-  g_autoptr(AggRequest) login = agg_request_new (AGG_ACTION_LOGIN);
   g_autoptr(AggRequest) start = agg_request_new (AGG_ACTION_START_ORDER);
   g_autoptr(AggResult) result = NULL;
 
   agg_test_station_set_up (&l->station, NULL);
   agg_test_load_demo (l->station.store);
-  g_assert_true (agg_test_run_job (l->station.store, AGG_STORE_WRITE, import_job,
-                                   (gpointer) "{ \"products\": [ { \"gtin\": \"" GTIN "\","
-                                   " \"description\": \"Demo tablets 30 x 10 mg\","
-                                   " \"units_per_case\": 12, \"cases_per_pallet\": 4,"
-                                   " \"layer_rows\": 3, \"layer_cols\": 4 } ] }"));
+  agg_test_import (l->station.store,
+                   "{ \"products\": [ { \"gtin\": \"" GTIN "\","
+                   " \"description\": \"Demo tablets 30 x 10 mg\","
+                   " \"units_per_case\": 12, \"cases_per_pallet\": 4,"
+                   " \"layer_rows\": 3, \"layer_cols\": 4 } ] }");
   l->line = agg_line_new (l->station.store);
-  login->user = g_strdup ("operator");
-  login->pin = g_strdup ("1111");
-  result = agg_line_execute_sync (l->line, login);
-  g_assert_true (agg_result_is_ok (result));
-  g_clear_pointer (&result, agg_result_free);
+  agg_test_log_in (l->line, "operator", "1111");
   start->code = g_strdup (ORDER);
   result = agg_line_execute_sync (l->line, start);
   g_assert_true (agg_result_is_ok (result));

@@ -29,29 +29,12 @@ typedef struct
   AggLine        *line;
 } Fixture;
 
-static const AggActor station_actor = { 0, NULL, AGG_ROLE_ADMIN };
-
-static gpointer
-setting_job (AggStore  *store,
-             sqlite3   *db,
-             gpointer   user_data,
-             GError   **error)
-{
-  const char *const *setting = user_data;
-
-  if (!agg_settings_set (store, &station_actor, setting[0], setting[1], error))
-    return NULL;
-  return GINT_TO_POINTER (TRUE);
-}
-
 static void
 set_setting (Fixture    *f,
              const char *key,
              const char *value)
 {
-  const char *setting[] = { key, value };
-
-  g_assert_true (agg_test_run_job (f->station.store, AGG_STORE_WRITE, setting_job, setting));
+  agg_test_set_setting (f->station.store, key, value);
 }
 
 static AggResult *

@@ -39,44 +39,11 @@ static const AggActor station = { 0, NULL, AGG_ROLE_ADMIN };
 
 /* Jobs on the store thread */
 
-static gpointer
-import_job (AggStore  *store,
-            sqlite3   *db,
-            gpointer   user_data,
-            GError   **error)
-{
-  const char *contents = user_data;
-
-  if (!agg_import_master_data (store, &station, contents, strlen (contents), NULL, error))
-    return NULL;
-  return GINT_TO_POINTER (TRUE);
-}
-
-typedef struct
-{
-  const char *key;
-  const char *value;
-} Setting;
-
-static gpointer
-setting_job (AggStore  *store,
-             sqlite3   *db,
-             gpointer   user_data,
-             GError   **error)
-{
-  const Setting *setting = user_data;
-
-  if (!agg_settings_set (store, &station, setting->key, setting->value, error))
-    return NULL;
-  return GINT_TO_POINTER (TRUE);
-}
-
 static void
 import (Fixture    *f,
         const char *json)
 {
-  g_assert_true (agg_test_run_job (f->station.store, AGG_STORE_WRITE, import_job,
-                                   (gpointer) json));
+  agg_test_import (f->station.store, json);
 }
 
 static void
@@ -84,9 +51,7 @@ set_setting (Fixture    *f,
              const char *key,
              const char *value)
 {
-  Setting setting = { key, value };
-
-  g_assert_true (agg_test_run_job (f->station.store, AGG_STORE_WRITE, setting_job, &setting));
+  agg_test_set_setting (f->station.store, key, value);
 }
 
 /* The fixture */

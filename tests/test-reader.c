@@ -377,8 +377,6 @@ typedef struct
   GBytes *data;
 } WriteJob;
 
-/* Big writes go from a thread: the pseudo-terminal's buffers are small
- * and the reader empties them only while the main context runs. */
 static gpointer
 write_thread (gpointer user_data)
 {
@@ -387,7 +385,23 @@ write_thread (gpointer user_data)
   const char *data = g_bytes_get_data (job->data, &len);
 
   pty_write (job->pty, data, len);
+  g_bytes_unref (job->data);
+  g_free (job);
   return NULL;
+}
+
+/* Big writes go from a thread: the pseudo-terminal's buffers are small
+ * and the reader empties them only while the main context runs.  Join
+ * the thread returned once the reader has what it needs. */
+static GThread *
+write_in_thread (Pty    *pty,
+                 GBytes *data)
+{
+  WriteJob *job = g_new0 (WriteJob, 1);
+
+  job->pty = pty;
+  job->data = g_bytes_ref (data);
+  return g_thread_new ("writer", write_thread, job);
 }
 
 static AggReader *
@@ -416,6 +430,19 @@ start_and_wait_connected (AggReader *reader)
     g_error ("the reader did not connect");
 }
 
+/* A serial reader on @pty, started, connected and recorded in @rec. */
+static AggReader *
+start_serial_reader (Pty        *pty,
+                     const char *extra,
+                     Recorder   *rec)
+{
+  AggReader *reader = serial_reader (pty, extra);
+
+  recorder_init (rec, reader);
+  start_and_wait_connected (reader);
+  return reader;
+}
+
 static void
 test_reader_serial_framings (void)
 {
@@ -436,13 +463,11 @@ test_reader_serial_framings (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(AggReader) reader = serial_reader (&pty, cases[i].config);
+      Recorder rec;
+      g_autoptr(AggReader) reader = start_serial_reader (&pty, cases[i].config, &rec);
       g_autofree char *merged = g_strdup_printf ("F1%sF2%s", cases[i].suffix, cases[i].suffix);
       g_autofree char *split = g_strdup_printf ("F3-SPLIT%s", cases[i].suffix);
-      Recorder rec;
 
-      recorder_init (&rec, reader);
-      start_and_wait_connected (reader);
       /* Two frames in one write, then one written byte by byte. */
       pty_write_str (&pty, merged);
       for (const char *p = split; *p != '\0'; p++)
@@ -460,13 +485,11 @@ test_reader_serial_framings (void)
     }
 
   {
-    g_autoptr(AggReader) reader = serial_reader (&pty, "framing = timeout\n"
-                                                       "frame-timeout = 30ms\n"
-                                                       "gs-substitute = ~\n");
     Recorder rec;
+    g_autoptr(AggReader) reader = start_serial_reader (&pty, "framing = timeout\n"
+                                                             "frame-timeout = 30ms\n"
+                                                             "gs-substitute = ~\n", &rec);
 
-    recorder_init (&rec, reader);
-    start_and_wait_connected (reader);
     pty_write_str (&pty, "0109501101020917~10A\r");
     wait_frames (&rec, 1);
     pty_write_str (&pty, "T2");
@@ -488,7 +511,6 @@ test_reader_serial_garbage_then_good_frames (void)
   g_autoptr(AggReader) reader = NULL;
   g_autoptr(GBytes) data = NULL;
   GThread *thread;
-  WriteJob job;
   Recorder rec;
   Pty pty;
   guint good = 0;
@@ -496,9 +518,7 @@ test_reader_serial_garbage_then_good_frames (void)
   if (!have_socat ())
     return;
   pty_init (&pty);
-  reader = serial_reader (&pty, "");
-  recorder_init (&rec, reader);
-  start_and_wait_connected (reader);
+  reader = start_serial_reader (&pty, "", &rec);
 
   for (guint i = 0; i < 64 * 1024; i++)
     {
@@ -518,9 +538,7 @@ test_reader_serial_garbage_then_good_frames (void)
   g_byte_array_append (stream, (const guint8 *) "END\r", 4);
 
   data = g_byte_array_free_to_bytes (g_steal_pointer (&stream));
-  job.pty = &pty;
-  job.data = data;
-  thread = g_thread_new ("writer", write_thread, &job);
+  thread = write_in_thread (&pty, data);
   wait_status (reader, "bytes", g_bytes_get_size (data));
   g_thread_join (thread);
   wait_frames (&rec, 1);
@@ -549,7 +567,6 @@ test_reader_serial_burst_of_one_mebibyte (void)
   g_autoptr(AggReader) reader = NULL;
   g_autoptr(GBytes) data = NULL;
   GThread *thread;
-  WriteJob job;
   Recorder rec;
   Pty pty;
   guint n = 0;
@@ -557,16 +574,12 @@ test_reader_serial_burst_of_one_mebibyte (void)
   if (!have_socat ())
     return;
   pty_init (&pty);
-  reader = serial_reader (&pty, "gs-substitute = GS\n");
-  recorder_init (&rec, reader);
-  start_and_wait_connected (reader);
+  reader = start_serial_reader (&pty, "gs-substitute = GS\n", &rec);
 
   while (stream->len < 1024 * 1024)
     g_string_append_printf (stream, "010950110102091710LOT42\x1d" "21S%08u\r", n++);
   data = g_string_free_to_bytes (g_steal_pointer (&stream));
-  job.pty = &pty;
-  job.data = data;
-  thread = g_thread_new ("writer", write_thread, &job);
+  thread = write_in_thread (&pty, data);
   wait_frames (&rec, n);
   g_thread_join (thread);
 
@@ -597,9 +610,7 @@ test_reader_serial_unplug_and_return (void)
   if (!have_socat ())
     return;
   pty_init (&pty);
-  reader = serial_reader (&pty, "");
-  recorder_init (&rec, reader);
-  start_and_wait_connected (reader);
+  reader = start_serial_reader (&pty, "", &rec);
 
   pty_write_str (&pty, "BEFORE\r");
   wait_frames (&rec, 1);

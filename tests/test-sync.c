@@ -166,20 +166,6 @@ execute (Fixture    *f,
 }
 
 static void
-login (Fixture    *f,
-       const char *user,
-       const char *pin)
-{
-  g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_LOGIN);
-  g_autoptr(AggResult) result = NULL;
-
-  request->user = g_strdup (user);
-  request->pin = g_strdup (pin);
-  result = agg_line_execute_sync (f->line, request);
-  g_assert_cmpint (result->outcome, ==, AGG_OUTCOME_ACCEPTED);
-}
-
-static void
 test_resolve (Fixture       *f,
               gconstpointer  data)
 {
@@ -195,7 +181,7 @@ test_resolve (Fixture       *f,
   g_assert_cmpint (result->outcome, ==, AGG_OUTCOME_NOT_LOGGED_IN);
   g_clear_pointer (&result, agg_result_free);
 
-  login (f, "operator", "1111");
+  agg_test_log_in (f->line, "operator", "1111");
   result = execute (f, AGG_ACTION_LIST_EXCEPTIONS, NULL, NULL, NULL, NULL);
   g_assert_cmpint (result->outcome, ==, AGG_OUTCOME_ACCEPTED);
   rows = json_object_get_array_member (result->details, "exceptions");

@@ -54,23 +54,6 @@ respond (AdwMessageDialog *dialog,
   g_signal_emit_by_name (button, "clicked");
 }
 
-/* The line, straight through the engine */
-
-static void
-log_in (Fixture    *f,
-        const char *user,
-        const char *pin)
-{
-  g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_LOGIN);
-  g_autoptr(AggResult) result = NULL;
-
-  request->user = g_strdup (user);
-  request->pin = g_strdup (pin);
-  result = agg_line_execute_sync (f->line, request);
-  g_assert_nonnull (result);
-  g_assert_cmpstr (agg_outcome_to_string (result->outcome), ==, "ACCEPTED");
-}
-
 /* The page */
 
 static void
@@ -89,7 +72,7 @@ fixture_set_up (Fixture       *f,
 
   f->line = agg_test_ui_set_up (&f->station, data);
   /* The demo's users log in with their role's digit four times. */
-  log_in (f, user, strcmp (user, "admin") == 0 ? "3333" : "1111");
+  agg_test_log_in (f->line, user, strcmp (user, "admin") == 0 ? "3333" : "1111");
 
   f->window = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_default_size (f->window, 1280, 1000);

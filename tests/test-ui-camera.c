@@ -28,8 +28,6 @@
 /* Decoding runs in a helper process: more time than a widget needs. */
 #define WAIT_IMAGE_SECONDS 30
 
-static const AggActor station = { 0, NULL, AGG_ROLE_ADMIN };
-
 typedef struct
 {
   AggTestStation  station;
@@ -39,19 +37,6 @@ typedef struct
   AggConfig      *config;
   char           *dir;
 } Fixture;
-
-static gpointer
-import_job (AggStore  *store,
-            sqlite3   *db,
-            gpointer   user_data,
-            GError   **error)
-{
-  const char *contents = user_data;
-
-  if (!agg_import_master_data (store, &station, contents, strlen (contents), NULL, error))
-    return NULL;
-  return GINT_TO_POINTER (TRUE);
-}
 
 static AggCasePage *
 case_page (Fixture *f)
@@ -71,12 +56,11 @@ fixture_set_up (Fixture       *f,
   g_autoptr(GError) error = NULL;
 
   f->line = agg_test_ui_set_up (&f->station, data);
-  g_assert_true (agg_test_run_job (f->station.store, AGG_STORE_WRITE, import_job,
-                                   (gpointer) "{ \"products\": [ { \"gtin\": \""
-                                   AGG_TEST_LAYER_GTIN "\","
-                                   " \"description\": \"Demo tablets 30 x 10 mg\","
-                                   " \"units_per_case\": 12, \"cases_per_pallet\": 4,"
-                                   " \"layer_rows\": 3, \"layer_cols\": 4 } ] }"));
+  agg_test_import (f->station.store,
+                   "{ \"products\": [ { \"gtin\": \"" AGG_TEST_LAYER_GTIN "\","
+                   " \"description\": \"Demo tablets 30 x 10 mg\","
+                   " \"units_per_case\": 12, \"cases_per_pallet\": 4,"
+                   " \"layer_rows\": 3, \"layer_cols\": 4 } ] }");
 
   /* A camera the operator triggers, on an image with slot 5 empty. */
   f->dir = agg_test_make_tmpdir ("test-ui-camera");

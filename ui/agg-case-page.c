@@ -120,9 +120,7 @@ struct _AggCasePage
   char           *last_outcome;
   char           *last_message;
 
-  AggRequest     *to_sign;            /* refused for want of a signature */
-  char           *sign_meaning;       /* what signing it means, as the engine put it */
-  AggRole         sign_role;          /* who may sign it */
+  AggSignatureNeed to_sign;           /* refused for want of a signature */
   GtkWindow      *dialog;             /* the reason or signature asked for, if open */
 
   gboolean        sound;
@@ -778,37 +776,13 @@ set_last (AggCasePage *self,
 /* Partial closes: a reason, then a supervisor's signature */
 
 static void
-forget_signature (AggCasePage *self)
-{
-  g_clear_pointer (&self->to_sign, agg_request_free);
-  g_clear_pointer (&self->sign_meaning, g_free);
-}
-
-static void
-reason_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    AggCasePage      *self)
-{
-  guint64 i;
-
-  /* Answered: it is closing already. */
-  agg_dialog_forget (&self->dialog);
-  if (g_ascii_string_to_unsigned (response, 10, 0, G_N_ELEMENTS (reasons) - 1, &i, NULL))
-    gtk_widget_activate_action (GTK_WIDGET (self), "case.partial-close", "s", _(reasons[i]));
-}
-
-static void
 choose_reason (AggCasePage *self)
 {
-  GtkWidget *dialog;
-
-  dialog = agg_dialog_new_reasons (parent_window (self),
-                                   self->pallet_mode ? _("Close the pallet before it is full?")
-                                                     : _("Close the case before it is full?"),
-                                   _("Choose why. A supervisor signs next."),
-                                   reasons, G_N_ELEMENTS (reasons));
-  g_signal_connect_object (dialog, "response", G_CALLBACK (reason_response_cb), self, 0);
-  agg_dialog_show (&self->dialog, dialog);
+  agg_dialog_choose_reason (&self->dialog, GTK_WIDGET (self), "case.partial-close",
+                            self->pallet_mode ? _("Close the pallet before it is full?")
+                                              : _("Close the case before it is full?"),
+                            _("Choose why. A supervisor signs next."),
+                            reasons, G_N_ELEMENTS (reasons));
 }
 
 static void
@@ -826,25 +800,8 @@ sign_response_cb (AggSignatureDialog *dialog,
       return;
     }
 
-  forget_signature (self);
+  agg_signature_need_clear (&self->to_sign);
   show_banner (self, BANNER_NEUTRAL, _("Not closed: no signature"), NULL);
-}
-
-/* @request was refused with @result for want of a signature. */
-static void
-need_signature (AggCasePage      *self,
-                const AggRequest *request,
-                const AggResult  *result)
-{
-  const char *meaning = get_string (result->details, "meaning");
-  const char *role = get_string (result->details, "role");
-
-  forget_signature (self);
-  self->to_sign = agg_request_copy (request);
-  self->sign_meaning = g_strdup (meaning ? meaning : result->message);
-  self->sign_role = AGG_ROLE_SUPERVISOR;
-  if (role != NULL)
-    agg_role_from_string (role, &self->sign_role);
 }
 
 /* @problem: why the last try failed, if it did. */
@@ -852,8 +809,8 @@ static void
 ask_signature (AggCasePage *self,
                const char  *problem)
 {
-  GtkWidget *dialog = agg_signature_dialog_new (parent_window (self), self->line,
-                                                self->sign_meaning, self->sign_role, problem);
+  GtkWidget *dialog = agg_signature_dialog_new_for_need (parent_window (self), self->line,
+                                                         &self->to_sign, problem);
 
   g_signal_connect_object (dialog, "response", G_CALLBACK (sign_response_cb), self, 0);
   agg_dialog_show (&self->dialog, dialog);
@@ -1023,7 +980,7 @@ handle_result (AggCasePage     *self,
     }
 
   if (request->signer != NULL && result->outcome != AGG_OUTCOME_BAD_CREDENTIALS)
-    forget_signature (self);
+    agg_signature_need_clear (&self->to_sign);
 
   follow_up (self, pending, result);
   if (pending->quiet)
@@ -1034,10 +991,10 @@ handle_result (AggCasePage     *self,
   if (result->outcome == AGG_OUTCOME_SIGNATURE_REQUIRED)
     {
       style = BANNER_ATTENTION;
-      need_signature (self, request, result);
+      agg_signature_need_set (&self->to_sign, request, result);
       ask_signature (self, NULL);
     }
-  else if (result->outcome == AGG_OUTCOME_BAD_CREDENTIALS && self->to_sign != NULL)
+  else if (result->outcome == AGG_OUTCOME_BAD_CREDENTIALS && self->to_sign.request != NULL)
     ask_signature (self, result->message);
   else if (result->outcome == AGG_OUTCOME_LAYER_INCOMPLETE)
     style = BANNER_ATTENTION;
@@ -1234,11 +1191,11 @@ sign_action (GtkWidget  *widget,
   AggCasePage *self = AGG_CASE_PAGE (widget);
   AggRequest *request;
 
-  if (self->to_sign == NULL)
+  if (self->to_sign.request == NULL)
     return;
 
   agg_dialog_close (&self->dialog);
-  request = agg_request_copy (self->to_sign);
+  request = agg_request_copy (self->to_sign.request);
   g_free (request->signer);
   g_free (request->signer_pin);
   g_variant_get (parameter, "(ss)", &request->signer, &request->signer_pin);
@@ -1456,7 +1413,7 @@ agg_case_page_finalize (GObject *object)
   g_free (self->sscc);
   g_free (self->last_outcome);
   g_free (self->last_message);
-  forget_signature (self);
+  agg_signature_need_clear (&self->to_sign);
   g_clear_pointer (&self->feed, agg_demo_feed_free);
 
   G_OBJECT_CLASS (agg_case_page_parent_class)->finalize (object);

@@ -22,4 +22,16 @@ GtkWidget *agg_dialog_new_reasons (GtkWindow         *parent,
                                    const char *const *reasons,
                                    guint              n_reasons);
 
+/* Asks why with agg_dialog_new_reasons (), shown in @slot, and activates
+ * @action_name on @widget with the reason chosen, translated, as its
+ * string parameter; nothing when cancelled.  Returns the dialog, for a
+ * page that wants to hear the answer too. */
+GtkWidget *agg_dialog_choose_reason (GtkWindow         **slot,
+                                     GtkWidget          *widget,
+                                     const char         *action_name,
+                                     const char         *heading,
+                                     const char         *body,
+                                     const char *const  *reasons,
+                                     guint               n_reasons);
+
 G_END_DECLS

@@ -398,3 +398,76 @@ agg_signature_dialog_get_pin (AggSignatureDialog *self)
 
   return gtk_editable_get_text (self->pin);
 }
+
+AggRequest *
+agg_signature_dialog_sign (AggSignatureDialog *self,
+                           const AggRequest   *request)
+{
+  AggRequest *signed_request;
+
+  g_return_val_if_fail (AGG_IS_SIGNATURE_DIALOG (self), NULL);
+  g_return_val_if_fail (request != NULL, NULL);
+
+  signed_request = agg_request_copy (request);
+  g_free (signed_request->signer);
+  g_free (signed_request->signer_pin);
+  signed_request->signer = g_strdup (agg_signature_dialog_get_signer (self));
+  signed_request->signer_pin = g_strdup (agg_signature_dialog_get_pin (self));
+  return signed_request;
+}
+
+static const char *
+get_string (JsonObject *object,
+            const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+void
+agg_signature_need_set (AggSignatureNeed *need,
+                        const AggRequest *request,
+                        const AggResult  *result)
+{
+  const char *meaning;
+  const char *role;
+
+  g_return_if_fail (need != NULL);
+  g_return_if_fail (result != NULL);
+
+  meaning = get_string (result->details, "meaning");
+  role = get_string (result->details, "role");
+
+  agg_signature_need_clear (need);
+  need->request = request != NULL ? agg_request_copy (request) : NULL;
+  need->meaning = g_strdup (meaning != NULL ? meaning : result->message);
+  /* An engine that names no role, or one this build does not know, is
+   * asked for the usual signer. */
+  need->role = AGG_ROLE_SUPERVISOR;
+  if (role != NULL)
+    agg_role_from_string (role, &need->role);
+}
+
+void
+agg_signature_need_clear (AggSignatureNeed *need)
+{
+  g_return_if_fail (need != NULL);
+
+  g_clear_pointer (&need->request, agg_request_free);
+  g_clear_pointer (&need->meaning, g_free);
+}
+
+GtkWidget *
+agg_signature_dialog_new_for_need (GtkWindow              *parent,
+                                   AggLine                *line,
+                                   const AggSignatureNeed *need,
+                                   const char             *problem)
+{
+  g_return_val_if_fail (need != NULL, NULL);
+
+  return agg_signature_dialog_new (parent, line, need->meaning, need->role, problem);
+}

@@ -27,5 +27,31 @@ GtkWidget  *agg_signature_dialog_new        (GtkWindow          *parent,
                                              const char         *problem);
 const char *agg_signature_dialog_get_signer (AggSignatureDialog *self);
 const char *agg_signature_dialog_get_pin    (AggSignatureDialog *self);
+/* A copy of @request, signed by the signer and PIN chosen. */
+AggRequest *agg_signature_dialog_sign       (AggSignatureDialog *self,
+                                             const AggRequest   *request);
+
+/* What a refusal for want of a signature asks for, kept while the
+ * signature is asked (and asked again after a mistyped PIN). */
+typedef struct
+{
+  AggRequest *request;                /* the refused request, to send again signed; NULL: none */
+  char       *meaning;                /* what signing means, as the engine put it; NULL: no need */
+  AggRole     role;                   /* the least role that may sign */
+} AggSignatureNeed;
+
+/* Replaces what @need held by what @result, a refusal with
+ * AGG_OUTCOME_SIGNATURE_REQUIRED, asks for, and a copy of @request
+ * (NULL: the page keeps the request itself). */
+void        agg_signature_need_set          (AggSignatureNeed   *need,
+                                             const AggRequest   *request,
+                                             const AggResult    *result);
+void        agg_signature_need_clear        (AggSignatureNeed   *need);
+
+/* agg_signature_dialog_new () for @need, which must have a meaning. */
+GtkWidget  *agg_signature_dialog_new_for_need (GtkWindow              *parent,
+                                               AggLine                *line,
+                                               const AggSignatureNeed *need,
+                                               const char             *problem);
 
 G_END_DECLS

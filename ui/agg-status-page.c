@@ -124,9 +124,7 @@ struct _AggStatusPage
   gint64               aggregated;
   char                *last_outcome;
 
-  AggRequest          *to_sign;       /* refused for want of a signature */
-  char                *sign_meaning;
-  AggRole              sign_role;
+  AggSignatureNeed     to_sign;       /* refused for want of a signature */
   GtkWindow           *dialog;        /* the question open, if any */
 };
 
@@ -648,37 +646,14 @@ update_timer (AggStatusPage *self)
 /* Dialogs: one question at a time, none left behind */
 
 static void
-forget_signature (AggStatusPage *self)
-{
-  g_clear_pointer (&self->to_sign, agg_request_free);
-  g_clear_pointer (&self->sign_meaning, g_free);
-}
-
-static void
-reason_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    AggStatusPage    *self)
-{
-  guint64 i;
-
-  /* Answered: it is closing already. */
-  agg_dialog_forget (&self->dialog);
-  if (g_ascii_string_to_unsigned (response, 10, 0, G_N_ELEMENTS (reasons) - 1, &i, NULL))
-    gtk_widget_activate_action (GTK_WIDGET (self), "status.close-order", "s", _(reasons[i]));
-}
-
-static void
 choose_reason (AggStatusPage *self)
 {
   g_autofree char *body = g_strdup_printf (_("Order %s closes for good once a supervisor signs "
                                              "its reconciliation. Choose why it closes."),
                                            self->running_order);
-  GtkWidget *dialog;
 
-  dialog = agg_dialog_new_reasons (parent_window (self), _("Close the order?"), body,
-                                   reasons, G_N_ELEMENTS (reasons));
-  g_signal_connect_object (dialog, "response", G_CALLBACK (reason_response_cb), self, 0);
-  agg_dialog_show (&self->dialog, dialog);
+  agg_dialog_choose_reason (&self->dialog, GTK_WIDGET (self), "status.close-order",
+                            _("Close the order?"), body, reasons, G_N_ELEMENTS (reasons));
 }
 
 static void
@@ -716,23 +691,16 @@ sign_response_cb (AggSignatureDialog *dialog,
                   const char         *response,
                   AggStatusPage      *self)
 {
-  AggRequest *request;
-
   /* Answered: it is closing already. */
   agg_dialog_forget (&self->dialog);
-  if (strcmp (response, "sign") != 0 || self->to_sign == NULL)
+  if (strcmp (response, "sign") != 0 || self->to_sign.request == NULL)
     {
-      forget_signature (self);
+      agg_signature_need_clear (&self->to_sign);
       toast (self, _("The order stays open: not signed"));
       return;
     }
 
-  request = agg_request_copy (self->to_sign);
-  g_free (request->signer);
-  g_free (request->signer_pin);
-  request->signer = g_strdup (agg_signature_dialog_get_signer (dialog));
-  request->signer_pin = g_strdup (agg_signature_dialog_get_pin (dialog));
-  run_action (self, request);
+  run_action (self, agg_signature_dialog_sign (dialog, self->to_sign.request));
 }
 
 /* @problem: why the last try failed, if it did. */
@@ -740,8 +708,8 @@ static void
 ask_signature (AggStatusPage *self,
                const char    *problem)
 {
-  GtkWidget *dialog = agg_signature_dialog_new (parent_window (self), self->line,
-                                                self->sign_meaning, self->sign_role, problem);
+  GtkWidget *dialog = agg_signature_dialog_new_for_need (parent_window (self), self->line,
+                                                         &self->to_sign, problem);
 
   g_signal_connect_object (dialog, "response", G_CALLBACK (sign_response_cb), self, 0);
   agg_dialog_show (&self->dialog, dialog);
@@ -761,22 +729,14 @@ handle_action_result (AggStatusPage    *self,
     show_open_containers (self, result);
   else if (result->outcome == AGG_OUTCOME_SIGNATURE_REQUIRED)
     {
-      const char *meaning = get_string (result->details, "meaning");
-      const char *role = get_string (result->details, "role");
-
-      forget_signature (self);
-      self->to_sign = agg_request_copy (request);
-      self->sign_meaning = g_strdup (meaning ? meaning : result->message);
-      self->sign_role = AGG_ROLE_SUPERVISOR;
-      if (role != NULL)
-        agg_role_from_string (role, &self->sign_role);
+      agg_signature_need_set (&self->to_sign, request, result);
       ask_signature (self, NULL);
     }
-  else if (result->outcome == AGG_OUTCOME_BAD_CREDENTIALS && self->to_sign != NULL)
+  else if (result->outcome == AGG_OUTCOME_BAD_CREDENTIALS && self->to_sign.request != NULL)
     ask_signature (self, result->message);
   else
     {
-      forget_signature (self);
+      agg_signature_need_clear (&self->to_sign);
       toast (self, result->message);
     }
   agg_status_page_refresh (self);
@@ -882,7 +842,7 @@ agg_status_page_unmap (GtkWidget *widget)
   /* Logged out or gone to another page: no question is left open on a
    * page nobody sees. */
   agg_dialog_close (&self->dialog);
-  forget_signature (self);
+  agg_signature_need_clear (&self->to_sign);
   update_timer (self);
 }
 
@@ -944,7 +904,7 @@ agg_status_page_finalize (GObject *object)
   g_free (self->shown_order);
   g_free (self->last_outcome);
   g_clear_pointer (&self->acting, agg_request_free);
-  forget_signature (self);
+  agg_signature_need_clear (&self->to_sign);
 
   G_OBJECT_CLASS (agg_status_page_parent_class)->finalize (object);
 }

@@ -172,12 +172,12 @@ struct _AggSupervisorPage
   char            *last_outcome;
 
   /* The correction under way: being built, waiting for its second code,
-   * or for a signature; sign_meaning once the engine asked for one. */
+   * or for a signature; need.meaning once the engine asked for one (the
+   * correction itself is kept here, from before it was refused). */
   AggRequest      *correction;
   gboolean         awaiting_code;
   gboolean         correcting;        /* with the engine */
-  char            *sign_meaning;
-  AggRole          sign_role;
+  AggSignatureNeed need;
   GtkWindow       *dialog;
 };
 
@@ -1106,7 +1106,7 @@ static void
 forget_correction (AggSupervisorPage *self)
 {
   g_clear_pointer (&self->correction, agg_request_free);
-  g_clear_pointer (&self->sign_meaning, g_free);
+  agg_signature_need_clear (&self->need);
   self->awaiting_code = FALSE;
   update_controls (self);
 }
@@ -1124,8 +1124,6 @@ correct_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(AggResult) result = agg_line_execute_finish (AGG_LINE (source), res, &error);
   g_autofree char *code = NULL;
-  const char *meaning;
-  const char *role;
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
@@ -1142,13 +1140,7 @@ correct_cb (GObject      *source,
   set_last (self, agg_outcome_to_string (result->outcome));
   if (result->outcome == AGG_OUTCOME_SIGNATURE_REQUIRED)
     {
-      meaning = get_string (result->details, "meaning");
-      role = get_string (result->details, "role");
-      g_free (self->sign_meaning);
-      self->sign_meaning = g_strdup (meaning ? meaning : result->message);
-      self->sign_role = AGG_ROLE_SUPERVISOR;
-      if (role != NULL)
-        agg_role_from_string (role, &self->sign_role);
+      agg_signature_need_set (&self->need, NULL, result);
       update_controls (self);
       ask_signature (self, NULL);
       return;
@@ -1158,7 +1150,7 @@ correct_cb (GObject      *source,
     gtk_widget_error_bell (GTK_WIDGET (self));
 
   /* A mistyped PIN: the same signature, asked again. */
-  if (result->outcome == AGG_OUTCOME_BAD_CREDENTIALS && self->sign_meaning != NULL)
+  if (result->outcome == AGG_OUTCOME_BAD_CREDENTIALS && self->need.meaning != NULL)
     {
       update_controls (self);
       ask_signature (self, result->message);
@@ -1219,8 +1211,8 @@ static void
 ask_signature (AggSupervisorPage *self,
                const char        *problem)
 {
-  GtkWidget *dialog = agg_signature_dialog_new (parent_window (self), self->line,
-                                                self->sign_meaning, self->sign_role, problem);
+  GtkWidget *dialog = agg_signature_dialog_new_for_need (parent_window (self), self->line,
+                                                         &self->need, problem);
 
   g_signal_connect_object (dialog, "response", G_CALLBACK (sign_response_cb), self, 0);
   agg_dialog_show (&self->dialog, dialog);
@@ -1596,7 +1588,7 @@ agg_supervisor_page_finalize (GObject *object)
   g_free (self->status);
   g_free (self->last_outcome);
   g_clear_pointer (&self->correction, agg_request_free);
-  g_free (self->sign_meaning);
+  agg_signature_need_clear (&self->need);
 
   G_OBJECT_CLASS (agg_supervisor_page_parent_class)->finalize (object);
 }

@@ -55,19 +55,14 @@ struct _AggUpstreamPage
   gboolean             acting;
 
   AggRequest          *resolving;     /* the resend or handled waiting for a reason */
-  AggRequest          *to_sign;       /* refused for want of a signature */
-  char                *sign_meaning;
-  AggRole              sign_role;
+  AggSignatureNeed     to_sign;       /* refused for want of a signature */
   GtkWindow           *dialog;
 };
 
 G_DEFINE_FINAL_TYPE (AggUpstreamPage, agg_upstream_page, ADW_TYPE_BIN)
 
-static void run_action         (AggUpstreamPage  *self,
-                                AggRequest       *request);
-static void dialog_response_cb (AggUpstreamPage  *self,
-                                const char       *response,
-                                AdwMessageDialog *dialog);
+static void run_action (AggUpstreamPage *self,
+                        AggRequest      *request);
 
 static GtkWindow *
 parent_window (AggUpstreamPage *self)
@@ -162,6 +157,17 @@ show_status (AggUpstreamPage *self,
 
 /* The refused events */
 
+/* A reason chosen resolves the event through "upstream.resolve";
+ * cancelling drops the event in waiting. */
+static void
+reason_response_cb (AggUpstreamPage  *self,
+                    const char       *response,
+                    AdwMessageDialog *dialog)
+{
+  if (strcmp (response, "cancel") == 0)
+    g_clear_pointer (&self->resolving, agg_request_free);
+}
+
 static void
 resolve_clicked_cb (GtkButton       *button,
                     AggUpstreamPage *self)
@@ -169,6 +175,7 @@ resolve_clicked_cb (GtkButton       *button,
   const char *event_id = g_object_get_data (G_OBJECT (button), "event-id");
   gboolean resend = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "resend"));
   const char *const *reasons = resend ? resend_reasons : handled_reasons;
+  guint n_reasons = resend ? G_N_ELEMENTS (resend_reasons) : G_N_ELEMENTS (handled_reasons);
   g_autofree char *body = NULL;
   GtkWidget *dialog;
 
@@ -181,14 +188,12 @@ resolve_clicked_cb (GtkButton       *button,
 
   body = g_strdup_printf (resend ? _("Event %s goes to the repository again. Choose why.")
                                  : _("Event %s will not be sent. Choose why."), event_id);
-  dialog = agg_dialog_new_reasons (parent_window (self),
-                                   resend ? _("Send the event again?")
-                                          : _("Mark the event handled?"),
-                                   body, (const char *const *) reasons, 3);
-  g_object_set_data (G_OBJECT (dialog), "reasons", (gpointer) reasons);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (dialog_response_cb), self,
+  dialog = agg_dialog_choose_reason (&self->dialog, GTK_WIDGET (self), "upstream.resolve",
+                                     resend ? _("Send the event again?")
+                                            : _("Mark the event handled?"),
+                                     body, reasons, n_reasons);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (reason_response_cb), self,
                            G_CONNECT_SWAPPED);
-  agg_dialog_show (&self->dialog, dialog);
 }
 
 static GtkWidget *
@@ -306,41 +311,27 @@ update_timer (AggUpstreamPage *self)
 /* Resolving, under signature */
 
 static void
-forget_signature (AggUpstreamPage *self)
-{
-  g_clear_pointer (&self->to_sign, agg_request_free);
-  g_clear_pointer (&self->sign_meaning, g_free);
-}
-
-static void
 sign_response_cb (AggSignatureDialog *dialog,
                   const char         *response,
                   AggUpstreamPage    *self)
 {
-  AggRequest *request;
-
   agg_dialog_forget (&self->dialog);
-  if (strcmp (response, "sign") != 0 || self->to_sign == NULL)
+  if (strcmp (response, "sign") != 0 || self->to_sign.request == NULL)
     {
-      forget_signature (self);
+      agg_signature_need_clear (&self->to_sign);
       toast (self, _("Nothing changed: not signed"));
       return;
     }
 
-  request = agg_request_copy (self->to_sign);
-  g_free (request->signer);
-  g_free (request->signer_pin);
-  request->signer = g_strdup (agg_signature_dialog_get_signer (dialog));
-  request->signer_pin = g_strdup (agg_signature_dialog_get_pin (dialog));
-  run_action (self, request);
+  run_action (self, agg_signature_dialog_sign (dialog, self->to_sign.request));
 }
 
 static void
 ask_signature (AggUpstreamPage *self,
                const char      *problem)
 {
-  GtkWidget *dialog = agg_signature_dialog_new (parent_window (self), self->line,
-                                                self->sign_meaning, self->sign_role, problem);
+  GtkWidget *dialog = agg_signature_dialog_new_for_need (parent_window (self), self->line,
+                                                         &self->to_sign, problem);
 
   g_signal_connect_object (dialog, "response", G_CALLBACK (sign_response_cb), self, 0);
   agg_dialog_show (&self->dialog, dialog);
@@ -353,22 +344,14 @@ handle_result (AggUpstreamPage  *self,
 {
   if (result->outcome == AGG_OUTCOME_SIGNATURE_REQUIRED)
     {
-      const char *role = get_string (result->details, "role");
-      const char *meaning = get_string (result->details, "meaning");
-
-      forget_signature (self);
-      self->to_sign = agg_request_copy (request);
-      self->sign_meaning = g_strdup (meaning ? meaning : result->message);
-      self->sign_role = AGG_ROLE_SUPERVISOR;
-      if (role != NULL)
-        agg_role_from_string (role, &self->sign_role);
+      agg_signature_need_set (&self->to_sign, request, result);
       ask_signature (self, NULL);
     }
-  else if (result->outcome == AGG_OUTCOME_BAD_CREDENTIALS && self->to_sign != NULL)
+  else if (result->outcome == AGG_OUTCOME_BAD_CREDENTIALS && self->to_sign.request != NULL)
     ask_signature (self, result->message);
   else
     {
-      forget_signature (self);
+      agg_signature_need_clear (&self->to_sign);
       toast (self, result->message);
     }
   agg_upstream_page_refresh (self);
@@ -443,23 +426,6 @@ resolve_action (GtkWidget  *widget,
   reason_chosen (AGG_UPSTREAM_PAGE (widget), g_variant_get_string (parameter, NULL));
 }
 
-static void
-dialog_response_cb (AggUpstreamPage  *self,
-                    const char       *response,
-                    AdwMessageDialog *dialog)
-{
-  const char *const *reasons = g_object_get_data (G_OBJECT (dialog), "reasons");
-  guint64 i;
-
-  /* Answered: it is closing already. */
-  agg_dialog_forget (&self->dialog);
-  if (reasons != NULL &&
-      g_ascii_string_to_unsigned (response, 10, 0, 2, &i, NULL))
-    gtk_widget_activate_action (GTK_WIDGET (self), "upstream.resolve", "s", _(reasons[i]));
-  else
-    g_clear_pointer (&self->resolving, agg_request_free);
-}
-
 /* GObject */
 
 /* A hidden page asks nothing of the engine: it reads when it is shown. */
@@ -493,7 +459,7 @@ agg_upstream_page_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_ptr_array_unref (self->exception_rows);
   g_clear_pointer (&self->resolving, agg_request_free);
-  forget_signature (self);
+  agg_signature_need_clear (&self->to_sign);
 
   G_OBJECT_CLASS (agg_upstream_page_parent_class)->finalize (object);
 }

@@ -64,22 +64,6 @@ admin_job (AggStore  *store,
 
 /* The PIN of the --as user, read before anything else. */
 static int
-read_admin_pin (char **pin)
-{
-  g_autofree char *prompt = NULL;
-
-  if (agg_cli_globals.as_user == NULL)
-    return agg_cli_usage_error (_("this command needs --as USER before it"));
-
-  /* Translators: %s is a user name. */
-  prompt = g_strdup_printf (_("PIN for %s:"), agg_cli_globals.as_user);
-  *pin = agg_cli_read_secret ("AGGCTL_PIN", prompt);
-  if (*pin == NULL)
-    return agg_cli_failure (_("No PIN: set AGGCTL_PIN or give it on the first line of input."));
-  return AGG_CLI_EXIT_OK;
-}
-
-static int
 run_admin (const char *pin,
            AggRole     min_role,
            AdminFunc   func,
@@ -200,11 +184,7 @@ static const char *
 member (JsonObject *row,
         const char *name)
 {
-  JsonNode *node = json_object_get_member (row, name);
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return "–";
-  return json_node_get_string (node);
+  return agg_cli_text_member (row, name, "–");
 }
 
 /* Parses "[--json]" and other flags: @flags lists the names, @values gets
@@ -403,7 +383,7 @@ agg_cli_user (int    argc,
   else
     return agg_cli_usage_error ("%s", _(USER_USAGE));
 
-  status = read_admin_pin (&pin);
+  status = agg_cli_read_as_pin (&pin);
   if (status != AGG_CLI_EXIT_OK)
     return status;
 
@@ -470,7 +450,7 @@ import_file (const char *path)
     return agg_cli_failure ("%s", error->message);
   job.contents = contents;
 
-  status = read_admin_pin (&pin);
+  status = agg_cli_read_as_pin (&pin);
   if (status != AGG_CLI_EXIT_OK)
     return status;
 
@@ -566,7 +546,6 @@ workorder_close (const char *order_id,
 {
   g_autoptr(AggStore) store = NULL;
   g_autoptr(AggLine) line = NULL;
-  g_autoptr(AggRequest) login = agg_request_new (AGG_ACTION_LOGIN);
   g_autoptr(AggRequest) close = agg_request_new (AGG_ACTION_CLOSE_ORDER);
   g_autoptr(AggRequest) logout = agg_request_new (AGG_ACTION_LOGOUT);
   g_autoptr(AggResult) result = NULL;
@@ -576,7 +555,7 @@ workorder_close (const char *order_id,
   AggRole role = AGG_ROLE_OPERATOR;
   int status;
 
-  status = read_admin_pin (&pin);
+  status = agg_cli_read_as_pin (&pin);
   if (status != AGG_CLI_EXIT_OK)
     return status;
 
@@ -584,12 +563,8 @@ workorder_close (const char *order_id,
   if (store == NULL)
     return AGG_CLI_EXIT_FAILED;
   line = agg_line_new (store);
-
-  login->user = g_strdup (agg_cli_globals.as_user);
-  login->pin = g_strdup (pin);
-  result = agg_line_execute_sync (line, login);
-  if (!agg_result_is_ok (result))
-    return agg_cli_failure ("%s", result->message);
+  if (!agg_cli_log_in_as (line, pin))
+    return AGG_CLI_EXIT_FAILED;
 
   if (!agg_line_get_role (line, &role) || role < AGG_ROLE_SUPERVISOR)
     {
@@ -600,7 +575,6 @@ workorder_close (const char *order_id,
     }
   else
     {
-      g_clear_pointer (&result, agg_result_free);
       close->code = g_strdup (order_id);
       close->reason = g_strdup (reason);
       close->signer = g_strdup (agg_cli_globals.as_user);

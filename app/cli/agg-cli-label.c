@@ -83,14 +83,9 @@ agg_cli_label (int    argc,
     return agg_cli_usage_error (_("A PNG or PDF label goes to a file or a pipe, not to the "
                                   "terminal: add “> FILE”"));
 
-  config = agg_cli_load_config ();
-  if (config == NULL)
+  if (!agg_cli_open_station (&config, &store))
     return AGG_CLI_EXIT_FAILED;
   options.config = config;
-
-  store = agg_cli_open_store (FALSE);
-  if (store == NULL)
-    return AGG_CLI_EXIT_FAILED;
 
   label = agg_label_load (store, code, &error);
   if (label == NULL)

@@ -107,6 +107,78 @@ agg_cli_load_config (void)
   return config;
 }
 
+gboolean
+agg_cli_open_station (AggConfig **config,
+                      AggStore  **store)
+{
+  g_autoptr(AggConfig) loaded = NULL;
+  AggStore *opened;
+
+  g_return_val_if_fail (config != NULL && *config == NULL, FALSE);
+  g_return_val_if_fail (store != NULL && *store == NULL, FALSE);
+
+  loaded = agg_cli_load_config ();
+  if (loaded == NULL)
+    return FALSE;
+  opened = agg_cli_open_store (FALSE);
+  if (opened == NULL)
+    return FALSE;
+
+  *config = g_steal_pointer (&loaded);
+  *store = opened;
+  return TRUE;
+}
+
+int
+agg_cli_read_as_pin (char **pin)
+{
+  g_autofree char *prompt = NULL;
+
+  g_return_val_if_fail (pin != NULL, AGG_CLI_EXIT_FAILED);
+
+  if (agg_cli_globals.as_user == NULL)
+    return agg_cli_usage_error (_("this command needs --as USER before it"));
+
+  /* Translators: %s is a user name. */
+  prompt = g_strdup_printf (_("PIN for %s:"), agg_cli_globals.as_user);
+  *pin = agg_cli_read_secret ("AGGCTL_PIN", prompt);
+  if (*pin == NULL)
+    return agg_cli_failure (_("No PIN: set AGGCTL_PIN or give it on the first line of input."));
+  return AGG_CLI_EXIT_OK;
+}
+
+gboolean
+agg_cli_log_in_as (AggLine    *line,
+                   const char *pin)
+{
+  g_autoptr(AggRequest) login = agg_request_new (AGG_ACTION_LOGIN);
+  g_autoptr(AggResult) result = NULL;
+
+  g_return_val_if_fail (AGG_IS_LINE (line), FALSE);
+
+  login->user = g_strdup (agg_cli_globals.as_user);
+  login->pin = g_strdup (pin);
+  result = agg_line_execute_sync (line, login);
+  if (!agg_result_is_ok (result))
+    {
+      agg_cli_failure ("%s", result->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+const char *
+agg_cli_text_member (JsonObject *object,
+                     const char *name,
+                     const char *absent)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return absent;
+  return json_node_get_string (node);
+}
+
 char *
 agg_cli_read_secret (const char *env_var,
                      const char *prompt)
@@ -820,13 +892,7 @@ agg_cli_run (int    argc,
         return agg_cli_usage_error ("%s", _(RUN_USAGE));
     }
 
-  /* A configuration the station cannot run on is refused before anything opens. */
-  config = agg_cli_load_config ();
-  if (config == NULL)
-    return AGG_CLI_EXIT_FAILED;
-
-  store = agg_cli_open_store (FALSE);
-  if (store == NULL)
+  if (!agg_cli_open_station (&config, &store))
     return AGG_CLI_EXIT_FAILED;
 
   if (max_pages > 0 && !agg_store_set_max_pages (store, max_pages, &error))

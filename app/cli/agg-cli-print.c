@@ -275,37 +275,22 @@ reprint (AggStore    *store,
          const char  *reason)
 {
   g_autoptr(AggLine) line = agg_line_new (store);
-  g_autoptr(AggRequest) login = agg_request_new (AGG_ACTION_LOGIN);
   g_autoptr(AggRequest) request = agg_request_new (AGG_ACTION_REPRINT_LABEL);
   g_autoptr(AggRequest) logout = agg_request_new (AGG_ACTION_LOGOUT);
   g_autoptr(AggResult) result = NULL;
   g_autoptr(AggResult) logged_out = NULL;
   g_autofree char *pin = NULL;
-  g_autofree char *prompt = NULL;
 
+  /* Said here rather than by agg_cli_read_as_pin (): a reprint says why. */
   if (agg_cli_globals.as_user == NULL)
     {
       agg_cli_usage_error (_("a reprint needs --as USER before the command: a supervisor signs it"));
       return FALSE;
     }
-  /* Translators: %s is a user name. */
-  prompt = g_strdup_printf (_("PIN for %s:"), agg_cli_globals.as_user);
-  pin = agg_cli_read_secret ("AGGCTL_PIN", prompt);
-  if (pin == NULL)
-    {
-      agg_cli_failure (_("No PIN: set AGGCTL_PIN or give it on the first line of input."));
-      return FALSE;
-    }
-
-  login->user = g_strdup (agg_cli_globals.as_user);
-  login->pin = g_strdup (pin);
-  result = agg_line_execute_sync (line, login);
-  if (!agg_result_is_ok (result))
-    {
-      agg_cli_failure ("%s", result->message);
-      return FALSE;
-    }
-  g_clear_pointer (&result, agg_result_free);
+  if (agg_cli_read_as_pin (&pin) != AGG_CLI_EXIT_OK)
+    return FALSE;
+  if (!agg_cli_log_in_as (line, pin))
+    return FALSE;
 
   request->code = g_strdup (sscc);
   request->code2 = g_strdup (printer);

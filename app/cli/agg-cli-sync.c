@@ -27,15 +27,12 @@ typedef struct
   GError     *error;
 } SyncRun;
 
+/* A plain hyphen, not a dash: scripts read these lines. */
 static const char *
 text_or_dash (JsonObject *object,
               const char *name)
 {
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return "-";
-  return json_node_get_string (node);
+  return agg_cli_text_member (object, name, "-");
 }
 
 /* One progress line when the figures changed: key=value pairs that
@@ -141,11 +138,7 @@ agg_cli_sync (int    argc,
         return agg_cli_usage_error ("%s", _(SYNC_USAGE));
     }
 
-  config = agg_cli_load_config ();
-  if (config == NULL)
-    return AGG_CLI_EXIT_FAILED;
-  store = agg_cli_open_store (FALSE);
-  if (store == NULL)
+  if (!agg_cli_open_station (&config, &store))
     return AGG_CLI_EXIT_FAILED;
 
   sync = agg_sync_new_from_config (store, config, &error);
@@ -252,34 +245,23 @@ agg_cli_events_resolve (const char *how,
 {
   g_autoptr(AggStore) store = NULL;
   g_autoptr(AggLine) line = NULL;
-  g_autoptr(AggRequest) login = agg_request_new (AGG_ACTION_LOGIN);
   g_autoptr(AggRequest) request = NULL;
   g_autoptr(AggRequest) logout = agg_request_new (AGG_ACTION_LOGOUT);
   g_autoptr(AggResult) result = NULL;
   g_autoptr(AggResult) logged_out = NULL;
   g_autofree char *pin = NULL;
-  g_autofree char *prompt = NULL;
   int status;
 
-  if (agg_cli_globals.as_user == NULL)
-    return agg_cli_usage_error (_("this command needs --as USER before it"));
-  /* Translators: %s is a user name. */
-  prompt = g_strdup_printf (_("PIN for %s:"), agg_cli_globals.as_user);
-  pin = agg_cli_read_secret ("AGGCTL_PIN", prompt);
-  if (pin == NULL)
-    return agg_cli_failure (_("No PIN: set AGGCTL_PIN or give it on the first line of input."));
+  status = agg_cli_read_as_pin (&pin);
+  if (status != AGG_CLI_EXIT_OK)
+    return status;
 
   store = agg_cli_open_store (FALSE);
   if (store == NULL)
     return AGG_CLI_EXIT_FAILED;
   line = agg_line_new (store);
-
-  login->user = g_strdup (agg_cli_globals.as_user);
-  login->pin = g_strdup (pin);
-  result = agg_line_execute_sync (line, login);
-  if (!agg_result_is_ok (result))
-    return agg_cli_failure ("%s", result->message);
-  g_clear_pointer (&result, agg_result_free);
+  if (!agg_cli_log_in_as (line, pin))
+    return AGG_CLI_EXIT_FAILED;
 
   request = agg_request_new (strcmp (how, "resend") == 0 ? AGG_ACTION_EVENT_RESEND
                                                           : AGG_ACTION_EVENT_HANDLED);

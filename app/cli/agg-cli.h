@@ -6,8 +6,10 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "agg-config.h"
+#include "agg-line.h"
 #include "agg-store.h"
 
 G_BEGIN_DECLS
@@ -83,10 +85,33 @@ AggStore *agg_cli_open_store  (gboolean    create);
  * why to stderr and returns NULL. */
 AggConfig *agg_cli_load_config (void);
 
+/* agg_cli_load_config (), then agg_cli_open_store (FALSE), for a command
+ * that runs part of the station: a configuration it cannot run on is
+ * refused before the database opens.  On failure prints why to stderr,
+ * returns FALSE and sets neither. */
+gboolean   agg_cli_open_station (AggConfig **config,
+                                 AggStore  **store);
+
+/* The string member @name of @object, or @absent when it is missing or
+ * null: what a command prints for a value that is not there. */
+const char *agg_cli_text_member (JsonObject *object,
+                                 const char *name,
+                                 const char *absent);
+
 /* A PIN: from the environment variable @env_var when set, else the next
  * line of standard input (without echo on a terminal, after @prompt).
  * NULL at end of input. */
 char     *agg_cli_read_secret (const char *env_var,
                                const char *prompt);
+
+/* The PIN of the --as user, read with agg_cli_read_secret () from
+ * AGGCTL_PIN or standard input.  Returns AGG_CLI_EXIT_OK, or the exit
+ * status of the problem it printed (no --as, no PIN). */
+int       agg_cli_read_as_pin (char      **pin);
+
+/* Logs the --as user in on @line with @pin.  When the engine refuses,
+ * prints its reason and returns FALSE. */
+gboolean  agg_cli_log_in_as   (AggLine    *line,
+                               const char *pin);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 
 #include "agg-camera.h"
 #include "agg-camera-private.h"
+#include "agg-decode-private.h"
 #include "agg-decoder.h"
 #include "agg-line-private.h"
 
@@ -118,15 +119,7 @@ agg_camera_image_to_request (const AggCameraImage *image)
       json_builder_set_member_name (builder, "data");
       json_builder_add_string_value (builder, code->data);
       json_builder_set_member_name (builder, "corners");
-      json_builder_begin_array (builder);
-      for (guint c = 0; c < 4; c++)
-        {
-          json_builder_begin_array (builder);
-          json_builder_add_double_value (builder, code->corners[c][0]);
-          json_builder_add_double_value (builder, code->corners[c][1]);
-          json_builder_end_array (builder);
-        }
-      json_builder_end_array (builder);
+      agg_decode_corners_to_json (builder, code->corners);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

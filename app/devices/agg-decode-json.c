@@ -22,6 +22,24 @@ code_text (const AggDecodedCode *code)
   return g_convert (code->data, code->len, "UTF-8", "ISO-8859-1", NULL, NULL, NULL);
 }
 
+void
+agg_decode_corners_to_json (JsonBuilder  *builder,
+                            const double  corners[4][2])
+{
+  g_return_if_fail (JSON_IS_BUILDER (builder));
+  g_return_if_fail (corners != NULL);
+
+  json_builder_begin_array (builder);
+  for (guint c = 0; c < 4; c++)
+    {
+      json_builder_begin_array (builder);
+      json_builder_add_double_value (builder, corners[c][0]);
+      json_builder_add_double_value (builder, corners[c][1]);
+      json_builder_end_array (builder);
+    }
+  json_builder_end_array (builder);
+}
+
 JsonNode *
 agg_decode_result_to_json (const AggDecodeResult *result)
 {
@@ -59,15 +77,7 @@ agg_decode_result_to_json (const AggDecodeResult *result)
       json_builder_set_member_name (builder, "duplicate");
       json_builder_add_boolean_value (builder, code->duplicate);
       json_builder_set_member_name (builder, "corners");
-      json_builder_begin_array (builder);
-      for (guint c = 0; c < 4; c++)
-        {
-          json_builder_begin_array (builder);
-          json_builder_add_double_value (builder, code->corners[c][0]);
-          json_builder_add_double_value (builder, code->corners[c][1]);
-          json_builder_end_array (builder);
-        }
-      json_builder_end_array (builder);
+      agg_decode_corners_to_json (builder, code->corners);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

@@ -1,6 +1,9 @@
 /* agg-decode-private.h: what decoding shares with its helper process and aggctl
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The JSON forms live here rather than in agg-decode.h so that the
+ * decoding API itself needs nothing but GLib.
  */
 
 #pragma once
@@ -23,6 +26,12 @@ AggDecodedCode  *agg_decoded_code_new         (const char              *data,
 JsonNode        *agg_decode_result_to_json    (const AggDecodeResult   *result);
 AggDecodeResult *agg_decode_result_from_json  (JsonNode                *node,
                                                GError                 **error);
+
+/* A code's corners as JSON, [[x, y], …] in image pixels: the one form
+ * the helper's answer, the camera's layer request and the test images'
+ * truth all use, so that they can be compared. */
+void             agg_decode_corners_to_json   (JsonBuilder             *builder,
+                                               const double             corners[4][2]);
 
 JsonNode        *agg_decode_options_to_json   (const AggDecodeOptions  *options);
 /* Missing members keep their agg_decode_options_init () values. */

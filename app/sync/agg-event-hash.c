@@ -338,6 +338,118 @@ expect (Context     *context,
   return condition;
 }
 
+/* One element of a list field as its part of the pre-hash string, or
+ * NULL when the element is malformed. */
+typedef char *(*ElementPart) (Context  *context,
+                              guint     f,
+                              JsonNode *element);
+
+static char *
+epc_part (Context  *context,
+          guint     f,
+          JsonNode *element)
+{
+  g_autofree char *id = NULL;
+
+  if (!JSON_NODE_HOLDS_VALUE (element))
+    return NULL;
+  id = agg_epcis_canonical_id (json_node_get_string (element));
+  return g_strconcat ("epc=", id, NULL);
+}
+
+static char *
+quantity_part (Context  *context,
+               guint     f,
+               JsonNode *element)
+{
+  JsonObject *object;
+  GString *part;
+  g_autofree char *epc_class = NULL;
+  g_autofree char *quantity = NULL;
+  g_autofree char *uom = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (element))
+    return NULL;
+  object = json_node_get_object (element);
+  epc_class = string_member (object, "epcClass");
+  quantity = string_member (object, "quantity");
+  uom = string_member (object, "uom");
+
+  part = g_string_new ("quantityElement");
+  if (epc_class != NULL)
+    {
+      g_autofree char *id = agg_epcis_canonical_id (epc_class);
+      g_string_append_printf (part, "epcClass=%s", id);
+    }
+  if (quantity != NULL)
+    g_string_append_printf (part, "quantity=%s", quantity);
+  if (uom != NULL)
+    g_string_append_printf (part, "uom=%s", uom);
+  return g_string_free (part, FALSE);
+}
+
+/* A source, destination or business transaction: its type, then its id. */
+static char *
+typed_part (Context  *context,
+            guint     f,
+            JsonNode *element)
+{
+  JsonObject *object;
+  GString *part;
+  g_autofree char *type = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *canonical = NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (element))
+    return NULL;
+  object = json_node_get_object (element);
+  id = string_member (object, fields[f].member);
+  if (id == NULL)
+    return NULL;
+  type = string_member (object, "type");
+
+  part = g_string_new (NULL);
+  if (type != NULL)
+    {
+      g_autofree char *term = vocab (context, fields[f].vocab, type);
+      g_string_append_printf (part, "type=%s", term);
+    }
+  canonical = agg_epcis_canonical_id (id);
+  g_string_append_printf (part, "%s=%s", fields[f].member, canonical);
+  return g_string_free (part, FALSE);
+}
+
+/* A list field: its name, then its elements' parts in sorted order; an
+ * empty list adds nothing, as if the field were absent. */
+static gboolean
+append_list (Context     *context,
+             GString     *out,
+             guint        f,
+             JsonNode    *node,
+             ElementPart  element_part)
+{
+  const char *name = fields[f].name;
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *array;
+
+  if (!expect (context, JSON_NODE_HOLDS_ARRAY (node), name))
+    return FALSE;
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) == 0)
+    return TRUE;
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      char *part = element_part (context, f, json_array_get_element (array, i));
+
+      if (!expect (context, part != NULL, name))
+        return FALSE;
+      g_ptr_array_add (parts, part);
+    }
+  g_string_append (out, name);
+  append_sorted (out, parts);
+  return TRUE;
+}
+
 static gboolean
 append_field (Context     *context,
               GString     *out,
@@ -375,71 +487,10 @@ append_field (Context     *context,
       }
 
     case FIELD_EPC_LIST:
-      {
-        JsonArray *array;
-
-        if (!expect (context, JSON_NODE_HOLDS_ARRAY (node), name))
-          return FALSE;
-        array = json_node_get_array (node);
-        if (json_array_get_length (array) == 0)
-          return TRUE;
-        for (guint i = 0; i < json_array_get_length (array); i++)
-          {
-            JsonNode *element = json_array_get_element (array, i);
-            g_autofree char *id = NULL;
-
-            if (!expect (context, JSON_NODE_HOLDS_VALUE (element), name))
-              return FALSE;
-            id = agg_epcis_canonical_id (json_node_get_string (element));
-            g_ptr_array_add (parts, g_strconcat ("epc=", id, NULL));
-          }
-        g_string_append (out, name);
-        append_sorted (out, parts);
-        return TRUE;
-      }
+      return append_list (context, out, f, node, epc_part);
 
     case FIELD_QUANTITY_LIST:
-      {
-        JsonArray *array;
-
-        if (!expect (context, JSON_NODE_HOLDS_ARRAY (node), name))
-          return FALSE;
-        array = json_node_get_array (node);
-        if (json_array_get_length (array) == 0)
-          return TRUE;
-        for (guint i = 0; i < json_array_get_length (array); i++)
-          {
-            JsonNode *element = json_array_get_element (array, i);
-            JsonObject *object;
-            GString *part = g_string_new ("quantityElement");
-            g_autofree char *epc_class = NULL;
-            g_autofree char *quantity = NULL;
-            g_autofree char *uom = NULL;
-
-            if (!JSON_NODE_HOLDS_OBJECT (element))
-              {
-                g_string_free (part, TRUE);
-                return expect (context, FALSE, name);
-              }
-            object = json_node_get_object (element);
-            epc_class = string_member (object, "epcClass");
-            quantity = string_member (object, "quantity");
-            uom = string_member (object, "uom");
-            if (epc_class != NULL)
-              {
-                g_autofree char *id = agg_epcis_canonical_id (epc_class);
-                g_string_append_printf (part, "epcClass=%s", id);
-              }
-            if (quantity != NULL)
-              g_string_append_printf (part, "quantity=%s", quantity);
-            if (uom != NULL)
-              g_string_append_printf (part, "uom=%s", uom);
-            g_ptr_array_add (parts, g_string_free (part, FALSE));
-          }
-        g_string_append (out, name);
-        append_sorted (out, parts);
-        return TRUE;
-      }
+      return append_list (context, out, f, node, quantity_part);
 
     case FIELD_PERSISTENT_DISPOSITION:
       {
@@ -494,42 +545,7 @@ append_field (Context     *context,
       }
 
     case FIELD_TYPED_LIST:
-      {
-        JsonArray *array;
-
-        if (!expect (context, JSON_NODE_HOLDS_ARRAY (node), name))
-          return FALSE;
-        array = json_node_get_array (node);
-        if (json_array_get_length (array) == 0)
-          return TRUE;
-        for (guint i = 0; i < json_array_get_length (array); i++)
-          {
-            JsonNode *element = json_array_get_element (array, i);
-            g_autofree char *type = NULL;
-            g_autofree char *id = NULL;
-            g_autofree char *canonical = NULL;
-            GString *part = g_string_new (NULL);
-
-            if (!JSON_NODE_HOLDS_OBJECT (element) ||
-                (id = string_member (json_node_get_object (element), fields[f].member)) == NULL)
-              {
-                g_string_free (part, TRUE);
-                return expect (context, FALSE, name);
-              }
-            type = string_member (json_node_get_object (element), "type");
-            if (type != NULL)
-              {
-                g_autofree char *term = vocab (context, fields[f].vocab, type);
-                g_string_append_printf (part, "type=%s", term);
-              }
-            canonical = agg_epcis_canonical_id (id);
-            g_string_append_printf (part, "%s=%s", fields[f].member, canonical);
-            g_ptr_array_add (parts, g_string_free (part, FALSE));
-          }
-        g_string_append (out, name);
-        append_sorted (out, parts);
-        return TRUE;
-      }
+      return append_list (context, out, f, node, typed_part);
 
     case FIELD_ILMD:
       {
