@@ -140,6 +140,47 @@ class Run:
         return self.next()
 
 
+def check_labels_waiting(tmp):
+    """A printer that cannot be reached: the closed case's label waits, and
+    the station says how many labels wait, beside the printer's fault."""
+    db = os.path.join(tmp, "labels.db")
+    aggtest.init_demo(db, "labels: ")
+    closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    closed.bind(("127.0.0.1", 0))
+    config = os.path.join(tmp, "labels.conf")
+    with open(config, "w") as f:
+        f.write("[printer:zebra]\ntype = tcp\nhost = 127.0.0.1\nport = %d\n"
+                "connect-timeout = 200ms\nretry-max = 1s\n" % closed.getsockname()[1])
+
+    run = Run(db, config, os.path.join(tmp, "labels.stderr"))
+    try:
+        for line in ("login operator 1111", "start WO-DEMO-1", "scan " + unit("LBL00001")):
+            answer = run.ask(line)
+            check("labels: " + line.split()[0], answer is not None and answer.get("ok"), answer)
+        answer = run.ask("close-case --partial 'printer test'")
+        if answer is not None and answer.get("outcome") == "SIGNATURE_REQUIRED":
+            answer = run.ask("sign supervisor 2222")
+        check("labels: the case closes while the printer is down",
+              answer is not None and answer.get("ok"), answer)
+
+        def waiting():
+            r = aggtest.aggctl("--db", db, "status", "--json")
+            if r.returncode != 0:
+                return None
+            station = json.loads(r.stdout).get("station") or {}
+            warnings = {w["id"]: w["message"] for w in station.get("warnings", [])}
+            faults = {w["id"] for w in station.get("faults", [])}
+            if warnings.get("labels") == "1 label waiting to print" and "printer:zebra" in faults:
+                return True
+            return None
+        check("labels: the station says a label waits, beside the printer's fault",
+              wait_for(waiting), aggtest.aggctl("--db", db, "status", "--json").stdout)
+    finally:
+        run.proc.send_signal(signal.SIGTERM)
+        run.proc.wait(timeout=20)
+        closed.close()
+
+
 def main():
     if shutil.which("socat") is None:
         aggtest.skip("the headless station with devices", "socat is not installed")
@@ -337,6 +378,7 @@ line-stop = coil:%d
         station = json.loads(r.stdout).get("station") if r.returncode == 0 else None
         check("a stopped station says so", station is not None and not station.get("running"),
               r.stdout)
+        check_labels_waiting(tmp)
         aggtest.check_audit_intact(db)
     finally:
         if run is not None and run.proc.poll() is None:

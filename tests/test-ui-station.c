@@ -432,6 +432,13 @@ test_header_badges (Fixture       *f,
   g_assert_nonnull (strstr (header->str, "waiting"));
   g_assert_null (strstr (header->str, "Line stopped"));
 
+  /* Attention without a stop: the warning, not "Line stopped". */
+  agg_station_set_warning (station, "labels", "2 labels waiting to print");
+  agg_test_wait_until ((g_string_truncate (header, 0),
+                        agg_test_append_text (GTK_WIDGET (f->window), header),
+                        strstr (header->str, "2 labels waiting to print") != NULL));
+  g_assert_null (strstr (header->str, "Line stopped"));
+
   agg_station_set_fault (station, "printer:zebra", "Printer zebra: paper out");
   agg_test_wait_until ((g_string_truncate (header, 0),
                         agg_test_append_text (GTK_WIDGET (f->window), header),
@@ -442,6 +449,10 @@ test_header_badges (Fixture       *f,
   agg_test_wait_until ((g_string_truncate (header, 0),
                         agg_test_append_text (GTK_WIDGET (f->window), header),
                         strstr (header->str, "Line stopped") == NULL));
+  agg_station_set_warning (station, "labels", NULL);
+  agg_test_wait_until ((g_string_truncate (header, 0),
+                        agg_test_append_text (GTK_WIDGET (f->window), header),
+                        strstr (header->str, "labels waiting") == NULL));
   agg_station_stop (station);
   g_string_free (header, TRUE);
 }

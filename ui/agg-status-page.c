@@ -326,7 +326,8 @@ kind_title (const char *kind)
 static void
 show_devices (AggStatusPage *self,
               JsonArray     *devices,
-              JsonArray     *faults)
+              JsonArray     *faults,
+              JsonArray     *warnings)
 {
   guint n = devices ? json_array_get_length (devices) : 0;
 
@@ -340,6 +341,14 @@ show_devices (AggStatusPage *self,
 
       add_device_row (self, device_row (get_string (fault, "message"), get_string (fault, "id"),
                                         _("Line stopped"), "error", "dialog-error-symbolic"));
+    }
+
+  for (guint i = 0; warnings != NULL && i < json_array_get_length (warnings); i++)
+    {
+      JsonObject *warning = json_array_get_object_element (warnings, i);
+
+      add_device_row (self, device_row (get_string (warning, "message"), get_string (warning, "id"),
+                                        _("Attention"), "warning", "dialog-warning-symbolic"));
     }
 
   for (guint i = 0; i < n; i++)
@@ -365,8 +374,7 @@ show_devices (AggStatusPage *self,
                                         connected ? "success" : "error",
                                         connected ? "emblem-ok-symbolic" : "network-offline-symbolic"));
     }
-  gtk_widget_set_visible (self->no_devices_row,
-                          n == 0 && (faults == NULL || json_array_get_length (faults) == 0));
+  gtk_widget_set_visible (self->no_devices_row, self->device_rows->len == 0);
 }
 
 static void
@@ -378,7 +386,8 @@ show_station (AggStatusPage *self)
     return;
   status = agg_station_dup_status (self->station);
   show_devices (self, json_object_get_array_member (status, "devices"),
-                json_object_get_array_member (status, "faults"));
+                json_object_get_array_member (status, "faults"),
+                json_object_get_array_member (status, "warnings"));
 }
 
 static void
@@ -418,7 +427,7 @@ show_status (AggStatusPage *self,
     show_station (self);
   else
     show_devices (self, devices && JSON_NODE_HOLDS_ARRAY (devices) ? json_node_get_array (devices)
-                                                                   : NULL, NULL);
+                                                                   : NULL, NULL, NULL);
 
   /* Translators: when the figures were last read, as 14:05:09. */
   updated = g_strdup_printf (_("Last read at %s"), at);

@@ -192,20 +192,36 @@ update_badges (AggWindow *self)
 {
   g_autoptr(JsonObject) status = agg_station_dup_status (self->station);
   JsonArray *faults = json_object_get_array_member (status, "faults");
+  JsonArray *warnings = json_object_get_array_member (status, "warnings");
   JsonArray *devices = json_object_get_array_member (status, "devices");
   JsonObject *upstream = NULL;
+  gboolean stopped = json_array_get_length (faults) > 0;
+  JsonArray *shown = stopped ? faults : warnings;
 
-  if (json_array_get_length (faults) > 0)
+  /* A fault that stops the line in red; else what needs attention, in
+   * amber. */
+  if (json_array_get_length (shown) > 0)
     {
-      JsonObject *fault = json_array_get_object_element (faults, 0);
-      const char *message = json_object_get_string_member_with_default (fault, "message", "");
+      JsonObject *condition = json_array_get_object_element (shown, 0);
+      const char *message = json_object_get_string_member_with_default (condition, "message", "");
       /* Translators: shown in the header while a fault stops the line. */
-      g_autofree char *text = g_strdup_printf (_("Line stopped: %s"), message);
+      g_autofree char *text = stopped ? g_strdup_printf (_("Line stopped: %s"), message)
+                                      : g_strdup (message);
 
       gtk_label_set_label (self->fault_label, text);
       gtk_widget_set_tooltip_text (GTK_WIDGET (self->fault_label), message);
+      if (stopped)
+        {
+          gtk_widget_remove_css_class (GTK_WIDGET (self->fault_label), "warning");
+          gtk_widget_add_css_class (GTK_WIDGET (self->fault_label), "error");
+        }
+      else
+        {
+          gtk_widget_remove_css_class (GTK_WIDGET (self->fault_label), "error");
+          gtk_widget_add_css_class (GTK_WIDGET (self->fault_label), "warning");
+        }
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->fault_label), json_array_get_length (faults) > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->fault_label), json_array_get_length (shown) > 0);
 
   for (guint i = 0; i < json_array_get_length (devices); i++)
     {

@@ -908,6 +908,8 @@ plc_connected_changed (AggPlc     *plc,
   agg_station_set_fault (self, "plc", error != NULL ? error : _("The PLC does not answer"));
 }
 
+static void printers_status_changed (AggStation *self);
+
 static void
 printer_fault_changed (AggPrintQueue *printers,
                        const char    *printer,
@@ -918,11 +920,45 @@ printer_fault_changed (AggPrintQueue *printers,
   g_autofree char *id = g_strconcat ("printer:", printer, NULL);
 
   agg_station_set_fault (self, id, message);
+  printers_status_changed (self);
 }
 
 static void
 device_status_changed (AggStation *self)
 {
+  status_changed (self);
+}
+
+/* Labels that wait for a printer that cannot print them: the operator
+ * must know which cases leave without one yet.  A label being sent is
+ * not waiting. */
+static void
+printers_status_changed (AggStation *self)
+{
+  g_autoptr(JsonArray) printers = agg_print_queue_dup_status (self->printers);
+  gint64 waiting = 0;
+
+  for (guint i = 0; i < json_array_get_length (printers); i++)
+    {
+      JsonObject *printer = json_array_get_object_element (printers, i);
+
+      if (!json_object_get_boolean_member_with_default (printer, "connected", FALSE) ||
+          json_object_get_string_member_with_default (printer, "fault", NULL) != NULL)
+        waiting += json_object_get_int_member_with_default (printer, "queued", 0);
+    }
+
+  if (waiting > 0)
+    {
+      g_autofree char *message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                               "%" G_GINT64_FORMAT " label waiting to print",
+                                                               "%" G_GINT64_FORMAT " labels waiting to print",
+                                                               waiting),
+                                                  waiting);
+
+      agg_station_set_warning (self, "labels", message);
+    }
+  else
+    agg_station_set_warning (self, "labels", NULL);
   status_changed (self);
 }
 
@@ -957,7 +993,7 @@ agg_station_start (AggStation  *self,
   if (self->printers != NULL)
     {
       g_signal_connect (self->printers, "fault-changed", G_CALLBACK (printer_fault_changed), self);
-      g_signal_connect_swapped (self->printers, "status-changed", G_CALLBACK (device_status_changed), self);
+      g_signal_connect_swapped (self->printers, "status-changed", G_CALLBACK (printers_status_changed), self);
       if (!agg_print_queue_start (self->printers, error))
         goto fail;
     }
